@@ -271,7 +271,8 @@ def _settings_from(data: Any, root: Path, check: Checker) -> Settings:
         for key in _PATH_KEYS:
             if key in paths:
                 value = paths[key]
-                if isinstance(value, str) and value and not Path(value).is_absolute() and ".." not in Path(value).parts:
+                inside = isinstance(value, str) and value and not Path(value).is_absolute()
+                if inside and ".." not in Path(value).parts:
                     values[key] = value.strip("/")
                 else:
                     check.add(line_of(paths, key), f"path `{key}` {value!r} must stay inside the project",

@@ -29,7 +29,9 @@ _BINARY_MAGIC = (
     b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
     b"\x7fELF", b"RIFF", b"OggS", b"ID3", b"{\\rtf", b"\xd0\xcf\x11\xe0",
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff\ufffe\uffff]")
+# No-break and other fixed-width spaces: pages use them between words, rules expect spaces.
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 class ReadError(Exception):
@@ -130,7 +132,7 @@ def _cyrillic_single_byte(data: bytes) -> str | None:
 def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", text)
+    return _SPACES.sub(" ", _CONTROL.sub("", text))
 
 
 def validate_metadata(data: Any, name: str) -> tuple[dict[str, Any], list[Problem]]:
