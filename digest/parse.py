@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
-from .clutter import Line, remove_clutter, rules_for, split_lines, word_count
+from .clutter import SENTENCE_END, Line, remove_clutter, rules_for, split_lines, word_count
 from .config import Settings, Sources
 from .dates import FoundDate, find_dates, find_day_number, resolve_zone
 from .model import Article, Item, Problem, RawArticle, Source
@@ -52,6 +52,7 @@ class Draft:
     title: str | None = None
     author: str | None = None
     dates: tuple[tuple[int, FoundDate], ...] = ()  # (line number, date) of each dateline
+    body_start: int = 0  # number of the first line of running text (25 words or more)
     stated_day: int | None = None
     split: Split | None = None
     date: date | None = None
@@ -99,10 +100,14 @@ def find_title(d: Draft, ctx: Context) -> Draft:
     breadcrumb glued before it ("Home Breaking News <title>") is dropped."""
     rules = rules_for(ctx.sources, d.source)
     head = [x for x in d.lines if x.text][:6]
-    first = next((x for x in head if not rules.is_clutter(x.text)), None)
+    candidates = [x for x in head if not rules.is_clutter(x.text) and not _dateline_of(x.text)]
+    # A section label ("Europe", "World news") may stand above the title: a title has words.
+    first = next((x for x in candidates if word_count(x.text) >= 3), None)
+    first = first or (candidates[0] if candidates else None)
     if first is None:
         return d
-    title, used = first.text, {first.number}
+    title = first.text
+    used = {first.number} | {x.number for x in candidates if x.number < first.number}
     for later in head:
         if later.number <= first.number:
             continue
@@ -138,10 +143,19 @@ def _author_name(text: str) -> str:
 
 def _is_dateline(text: str, found: FoundDate) -> bool:
     """A line that is there to give the date: little else on it."""
+    if SENTENCE_END.search(text) and not text.rstrip(".").endswith(("am", "pm", "m")):
+        return False  # "The war began on February 24, 2022." is a sentence, not a dateline
     rest = text[: found.start] + " " + text[found.end:]
     rest = re.sub(r"\b(published|updated|posted|last|on|at|views?|am|pm|gmt|utc)\b", " ", rest,
                   flags=re.IGNORECASE)
     return word_count(rest) <= 3 and not re.search(r"\d{3,}", rest)
+
+
+def _dateline_of(text: str) -> FoundDate | None:
+    found = find_dates(text)
+    if found and word_count(text) <= 16 and _is_dateline(text, found[0]):
+        return found[0]
+    return None
 
 
 def find_dates_in_text(d: Draft, ctx: Context) -> Draft:
@@ -153,16 +167,18 @@ def find_dates_in_text(d: Draft, ctx: Context) -> Draft:
     for line in d.lines:
         if not line.text or line.bullet:
             continue
-        found = find_dates(line.text)
-        if found and word_count(line.text) <= 16 and _is_dateline(line.text, found[0]):
-            datelines.append((line.number, found[0]))
+        found = _dateline_of(line.text)
+        if found:
+            datelines.append((line.number, found))
         number = find_day_number(line.text)
         if number is not None:
             stated = stated or number
             if word_count(line.text) <= 10:
                 day_lines.add(line.number)
+    body_start = next((x.number for x in d.lines if not x.bullet and word_count(x.text) >= 25),
+                      len(d.lines) + 1)
     d = replace(d.without({n for n, _ in datelines} | day_lines), dates=tuple(datelines),
-                stated_day=stated)
+                stated_day=stated, body_start=body_start)
     for number, found in datelines:
         if found.weekday_mismatch():
             d = d.warn(ctx, f"the dateline's weekday does not match {found.date}",
@@ -191,7 +207,10 @@ def date_article(d: Draft, ctx: Context) -> Draft:
     if published is None and meta.get("published_naive") and zone_name:
         published = meta["published_naive"].replace(tzinfo=ZoneInfo(zone_name))
     text_date: date | None = None
-    dateline = d.dates[0] if d.dates else None
+    # The article's own dateline stands above its text; a live blog's first day header
+    # may stand lower, below a pinned caption or summary.
+    live = d.split is not None and d.split.format == "live-blog"
+    dateline = next((x for x in d.dates if live or x[0] < d.body_start), None)
     if dateline:
         number, found = dateline
         text_date = found.date
@@ -249,9 +268,9 @@ def make_items(d: Draft, ctx: Context) -> Draft:
         clock = f"{stamp.astimezone(site_zone):%H:%M}" if stamp else None
         items.append(Item(
             id=_unique(item_id(d.source.slug if d.source else _slug(d.source_name or ""), day,
-                               piece.headline or " ".join(piece.paragraphs)), taken),
+                               piece.headline or " ".join(x.text for x in piece.paragraphs)), taken),
             headline=piece.headline,
-            text="\n\n".join(markdown_paragraph(p) for p in piece.paragraphs),
+            text=markdown_text(piece.paragraphs),
             date=day,
             time=clock,
             published=stamp or d.published,
@@ -396,7 +415,21 @@ def markdown_paragraph(text: str) -> str:
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+def markdown_text(lines: list[Line]) -> str:
+    """Paragraphs separated by blank lines; consecutive list items as one Markdown list."""
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if line.bullet:
+            if index and lines[index - 1].bullet:
+                out[-1] += "\n- " + markdown_paragraph(line.text)
+            else:
+                out.append("- " + markdown_paragraph(line.text))
+        else:
+            out.append(markdown_paragraph(line.text))
+    return "\n\n".join(out)
+
+
 def plain_text(markdown: str) -> str:
     """The inverse of markdown_paragraph, for tests and search."""
-    return re.sub(r"\\([\\`*_\[\]<>#+=.)-])", r"\1", markdown)
+    return re.sub(r"\\([\\`*_\[\]<>#+=.)-])", r"\1", re.sub(r"^- ", "", markdown, flags=re.M))
 

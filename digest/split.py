@@ -38,7 +38,7 @@ class Piece:
 
     headline: str | None
     line: int
-    paragraphs: list[str] = field(default_factory=list)
+    paragraphs: list[Line] = field(default_factory=list)  # list items keep their bullet
     key_event: bool = False
     clock: FoundTime | None = None  # a live-blog entry's printed time
 
@@ -93,7 +93,7 @@ def _live_blog(lines: list[Line], title: str | None) -> Split:
             if rest and is_headline_like(rest, max_words=30):
                 current.headline = rest
             elif rest:
-                current.paragraphs.append(rest)
+                current.paragraphs.append(Line(line.number, rest))
             expect_headline = not rest
         elif current is None:
             intro.append(line)
@@ -101,12 +101,12 @@ def _live_blog(lines: list[Line], title: str | None) -> Split:
             current.headline = line.text
             expect_headline = False
         else:
-            current.paragraphs.append(line.text)
+            current.paragraphs.append(line)
             expect_headline = False
     key_events = [line.text for line in intro if line.bullet]
-    prose = [line.text for line in intro if not line.bullet]
+    prose = [line for line in intro if not line.bullet]
     # A live blog often opens with a short standfirst; a longer opening is news of its own.
-    if len(prose) >= 2 or word_count(" ".join(prose)) >= 40:
+    if len(prose) >= 2 or word_count(" ".join(line.text for line in prose)) >= 40:
         pieces.insert(0, Piece(title, intro[0].number, prose))
     return Split("live-blog", pieces, key_events)
 
@@ -116,6 +116,8 @@ def _key_event_block(lines: list[Line]) -> list[Line]:
     between the items ("Fighting", "Politics and diplomacy") do not end the run."""
     block: list[Line] = []
     for line in lines:
+        if not line.bullet and not block and word_count(line.text) >= 25:
+            return []  # the article has begun: a list further down is part of its text
         if line.bullet:
             block.append(line)
         elif block and (line.indented or (is_headline_like(line.text) and word_count(line.text) <= 6)):
@@ -158,7 +160,7 @@ def _summary(lines: list[Line], block: list[Line], title: str | None) -> Split |
         long_bullets = sum(word_count(b) > 25 for b in bullets)
         if long_bullets * 2 >= len(bullets):
             # The list items are the news themselves (Al Jazeera's "list of key events").
-            pieces = [Piece(None, line.number, [line.text], key_event=True)
+            pieces = [Piece(None, line.number, [Line(line.number, line.text)], key_event=True)
                       for line in lines if line.bullet]
             return Split("summary", pieces)
         return None
@@ -168,12 +170,12 @@ def _summary(lines: list[Line], block: list[Line], title: str | None) -> Split |
     if first > 0 and headings[first] > 0:
         # The first section has no headline line of its own: it belongs to the bullet before.
         bullet = headings[first] - 1
-        pieces.append(Piece(bullets[bullet], body[0].number, [x.text for x in body[:first]], True))
+        pieces.append(Piece(bullets[bullet], body[0].number, body[:first], True))
     elif first > 0:
-        pieces.append(Piece(title, body[0].number, [x.text for x in body[:first]]))
+        pieces.append(Piece(title, body[0].number, body[:first]))
     for position, index in enumerate(marks):
         stop = marks[position + 1] if position + 1 < len(marks) else len(body)
-        paragraphs = [x.text for x in body[index + 1:stop]]
+        paragraphs = body[index + 1:stop]
         pieces.append(Piece(body[index].text, body[index].number, paragraphs, True))
     return Split("summary", [p for p in pieces if p.paragraphs], bullets)
 
@@ -185,12 +187,12 @@ def _sectioned_story(lines: list[Line], title: str | None) -> Split:
         if match:
             pieces.append(Piece(match.group("title"), line.number))
         else:
-            pieces[-1].paragraphs.append(line.text)
+            pieces[-1].paragraphs.append(line)
     return Split("story-with-sections", [p for p in pieces if p.paragraphs])
 
 
 def _story_piece(lines: list[Line], title: str | None) -> Piece:
-    return Piece(title, lines[0].number, [line.text for line in lines])
+    return Piece(title, lines[0].number, list(lines))
 
 
 def ends_sentence(text: str) -> bool:

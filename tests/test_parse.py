@@ -272,3 +272,24 @@ def test_own_ukrinform_story(config: Config) -> None:
     for clutter in ("Photo:", "Read also", "Tags:", "Telegram channel", "Link to Ukrinform"):
         assert clutter not in text
     assert text.endswith("one person was killed.")
+
+
+def test_own_reuters_story_with_a_list_inside(config: Config) -> None:
+    article = parse(OWN / "reuters-2024-11-20.txt", config)
+    assert article.source == "Reuters"  # from the URL's domain in the metadata
+    assert article.title.startswith("Ukraine says Russia launched record drone attack")  # not "Europe"
+    assert article.published.isoformat() == "2024-11-20T10:05:00+02:00"
+    assert (article.format, article.key_events, len(article.items)) == ("story", (), 1)
+    text = article.items[0].text
+    assert text.startswith("KYIV, Nov 20 (Reuters)")
+    assert "- Kyiv region\n- Odesa region\n- Rivne and Volyn regions" in text  # a list, kept
+    assert "The war began on February 24, 2022." in text  # a sentence, not a dateline
+    assert "Trust Principles" not in text and "Editing by" not in text
+
+
+def test_own_kyiv_post_live_blog_in_local_time(config: Config) -> None:
+    article = parse(OWN / "kyivpost-live-2024-03-09.txt", config)
+    assert [(i.time, i.date) for i in article.items] == [
+        ("23:40", date(2024, 3, 9)), ("21:15", date(2024, 3, 9)), ("08:05", date(2024, 3, 9))]
+    assert article.items[0].published.isoformat() == "2024-03-09T23:40:00+02:00"
+    assert "Support Kyiv Post" not in article.items[-1].text
