@@ -146,6 +146,7 @@ def _is_dateline(text: str, found: FoundDate) -> bool:
     if SENTENCE_END.search(text) and not text.rstrip(".").endswith(("am", "pm", "m")):
         return False  # "The war began on February 24, 2022." is a sentence, not a dateline
     rest = text[: found.start] + " " + text[found.end:]
+    rest = re.sub(r"[\d,.]+\s*views?\b", " ", rest, flags=re.IGNORECASE)
     rest = re.sub(r"\b(published|updated|posted|last|on|at|views?|am|pm|gmt|utc)\b", " ", rest,
                   flags=re.IGNORECASE)
     return word_count(rest) <= 3 and not re.search(r"\d{3,}", rest)

@@ -156,6 +156,7 @@ def _summary(lines: list[Line], block: list[Line], title: str | None) -> Split |
                 headings[index] = b
                 next_bullet = b + 1
                 break
+    _find_reworded_headings(body, bullets, headings)
     if not headings:
         long_bullets = sum(word_count(b) > 25 for b in bullets)
         if long_bullets * 2 >= len(bullets):
@@ -169,8 +170,7 @@ def _summary(lines: list[Line], block: list[Line], title: str | None) -> Split |
     first = marks[0]
     if first > 0 and headings[first] > 0:
         # The first section has no headline line of its own: it belongs to the bullet before.
-        bullet = headings[first] - 1
-        pieces.append(Piece(bullets[bullet], body[0].number, body[:first], True))
+        pieces.append(Piece(bullets[headings[first] - 1], body[0].number, body[:first], True))
     elif first > 0:
         pieces.append(Piece(title, body[0].number, body[:first]))
     for position, index in enumerate(marks):
@@ -178,6 +178,38 @@ def _summary(lines: list[Line], block: list[Line], title: str | None) -> Split |
         paragraphs = body[index + 1:stop]
         pieces.append(Piece(body[index].text, body[index].number, paragraphs, True))
     return Split("summary", [p for p in pieces if p.paragraphs], bullets)
+
+
+_COMMON = {
+    "ukraine", "ukraine's", "ukrainian", "russia", "russia's", "russian", "kyiv", "moscow",
+    "says", "said", "with", "from", "over", "after", "that", "this", "their", "will", "have",
+    "been", "more", "than", "into", "about", "against", "war",
+}
+
+
+def _loosely_repeats(line: str, bullet: str) -> bool:
+    """A headline reworded beyond fuzzy matching still names what its bullet names."""
+    a, b = set(_normalise(line).split()), set(_normalise(bullet).split())
+    shared = {w for w in a & b if len(w) >= 4 and w not in _COMMON}
+    return bool(shared) and 3 <= len(a) <= 16 and fuzz.token_set_ratio(" ".join(a), " ".join(b)) >= 45
+
+
+def _find_reworded_headings(body: list[Line], bullets: list[str], headings: dict[int, int]) -> None:
+    """Second pass for bullets whose section headline was not found: look between the
+    neighbouring sections for a headline-shaped line that loosely repeats the bullet."""
+    for b in range(len(bullets)):
+        if b in headings.values():
+            continue
+        before = [i for i, x in headings.items() if x < b]
+        after = [i for i, x in headings.items() if x > b]
+        low = max(before) + 1 if before else 0
+        high = min(after) if after else len(body)
+        for index in range(low, high):
+            line = body[index]
+            shaped = not line.bullet and is_headline_like(line.text, 16)
+            if shaped and _loosely_repeats(line.text, bullets[b]):
+                headings[index] = b
+                break
 
 
 def _sectioned_story(lines: list[Line], title: str | None) -> Split:

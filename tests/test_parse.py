@@ -293,3 +293,18 @@ def test_own_kyiv_post_live_blog_in_local_time(config: Config) -> None:
         ("23:40", date(2024, 3, 9)), ("21:15", date(2024, 3, 9)), ("08:05", date(2024, 3, 9))]
     assert article.items[0].published.isoformat() == "2024-03-09T23:40:00+02:00"
     assert "Support Kyiv Post" not in article.items[-1].text
+
+
+def test_own_novinite_other_day_with_reworded_sections(config: Config) -> None:
+    article = parse(OWN / "novinite-day-600.txt", config)
+    assert (article.source, article.date, article.day_number) == ("Novinite", date(2023, 10, 16), 600)
+    assert article.published.isoformat() == "2023-10-16T12:53:00+03:00"  # Sofia time
+    assert [i.headline for i in article.items] == [
+        "Russian troops step up assault on Avdiivka",
+        "Kyiv says it shot down 11 Shahed drones overnight",
+        "Germany's chancellor promises more Patriot systems before winter",
+    ]
+    assert all(i.key_event for i in article.items)
+    assert not article.warnings
+    joined = " ".join(i.text for i in article.items)
+    assert "Read also" not in joined and "Novinite is" not in joined and "Tags" not in joined
