@@ -32,24 +32,55 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Patterns as two alternations: those anchored at the line's start are only tried there
+    (most rules), the others everywhere. Two regex calls a line instead of one per rule."""
+
+    anchored: re.Pattern[str] | None
+    floating: re.Pattern[str] | None
+
+    def matches(self, text: str) -> bool:
+        return bool(
+            (self.anchored is not None and self.anchored.match(text))
+            or (self.floating is not None and self.floating.search(text))
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
-    clutter: tuple[re.Pattern[str], ...]
-    end: tuple[re.Pattern[str], ...]
+    clutter: RuleSet
+    end: RuleSet
 
     def is_clutter(self, text: str) -> bool:
-        return any(p.search(text) for p in self.clutter)
+        return self.clutter.matches(text)
 
     def is_end(self, text: str) -> bool:
-        return any(p.search(text) for p in self.end)
+        return self.end.matches(text)
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+def _rule_set(patterns: tuple[str, ...]) -> RuleSet:
+    anchored = [p for p in patterns if p.startswith("^")]
+    floating = [p for p in patterns if not p.startswith("^")]
+    return RuleSet(_alternation(anchored), _alternation(floating))
 
 
 @lru_cache(maxsize=64)
 def rules_for(sources: Sources, source: Source | None) -> Rules:
     clutter = sources.shared_clutter + (source.clutter if source else ())
     end = sources.shared_end + (source.end if source else ())
-    return Rules(
-        tuple(re.compile(p, re.IGNORECASE) for p in clutter),
-        tuple(re.compile(p, re.IGNORECASE) for p in end),
+    return Rules(_rule_set(clutter), _rule_set(end))
+
+
+@lru_cache(maxsize=64)
+def recognisers(sources: Sources) -> tuple[tuple[Source, re.Pattern[str]], ...]:
+    """Each outlet with its `recognise` patterns as one regex."""
+    return tuple(
+        (s, re.compile("|".join(f"(?:{p})" for p in s.recognise), re.IGNORECASE | re.MULTILINE))
+        for s in sources.outlets if s.recognise
     )
 
 

@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
-from .clutter import SENTENCE_END, Line, remove_clutter, rules_for, split_lines, word_count
+from .clutter import (
+    SENTENCE_END,
+    Line,
+    recognisers,
+    remove_clutter,
+    rules_for,
+    split_lines,
+    word_count,
+)
 from .config import Settings, Sources
 from .dates import FoundDate, find_dates, find_day_number, resolve_zone
 from .model import Article, Item, Problem, RawArticle, Source
@@ -82,8 +90,11 @@ def find_source(d: Draft, ctx: Context) -> Draft:
     url = meta.get("url")
     if url and (source := ctx.sources.by_url(url)):
         return replace(d, source=source, source_name=source.name, url=url)
-    named = [s for s in ctx.sources.outlets
-             if any(re.search(p, ctx.raw.text, re.IGNORECASE | re.MULTILINE) for p in s.recognise)]
+    # Pages name themselves in their header or footer ("Novinite is still the only ...",
+    # "Consider supporting the Kyiv Independent"); a mention in the body is a citation.
+    lines = ctx.raw.text.strip().split("\n")
+    ends = "\n".join(lines[:10] + lines[-30:]) if len(lines) > 40 else "\n".join(lines)
+    named = [s for s, pattern in recognisers(ctx.sources) if pattern.search(ends)]
     if len(named) == 1:
         return replace(d, source=named[0], source_name=named[0].name, url=url)
     d = replace(d, url=url)
@@ -153,10 +164,10 @@ def _is_dateline(text: str, found: FoundDate) -> bool:
 
 
 def _dateline_of(text: str) -> FoundDate | None:
+    if word_count(text) > 16 or not any(c.isdigit() for c in text):
+        return None
     found = find_dates(text)
-    if found and word_count(text) <= 16 and _is_dateline(text, found[0]):
-        return found[0]
-    return None
+    return found[0] if found and _is_dateline(text, found[0]) else None
 
 
 def find_dates_in_text(d: Draft, ctx: Context) -> Draft:
@@ -171,7 +182,7 @@ def find_dates_in_text(d: Draft, ctx: Context) -> Draft:
         found = _dateline_of(line.text)
         if found:
             datelines.append((line.number, found))
-        number = find_day_number(line.text)
+        number = find_day_number(line.text) if "day" in line.text.lower() else None
         if number is not None:
             stated = stated or number
             if word_count(line.text) <= 10:
