@@ -1,0 +1,471 @@
+"""`digest serve` over real HTTP: the command runs in a subprocess on a free port of 127.0.0.1,
+on a copy of the repository's sample project, and is always stopped in a fixture. Every wait is
+bounded. The last tests check the small pure pieces (paths, watch filter) directly."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from digest import reload
+from digest.config import load_config
+from digest.model import OutputFile, Problem
+from digest.serve import Preview, check_output_path, inside, request_path
+from digest.watch import ChangeFilter, ignored_name
+
+REPO = Path(__file__).parent.parent
+DAY = "/day/2023-09-28/"
+SEED = "seeds/002_e36b2bbf93a9e1ef.txt"  # the London Loves Business story of that day
+BEFORE, AFTER = "Our cooperation is strong", "Our cooperation is xylophonic"
+START_TIMEOUT = 30.0  # generous: a loaded CI machine builds the sample slowly
+
+
+def copy_project(into: Path, base_url: str | None = None) -> Path:
+    """The repository's sample project (settings, seeds, content, templates) in a new folder."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in ("digest.yaml", "sources.yaml", "themes.yaml"):
+        if (REPO / name).exists():
+            shutil.copy2(REPO / name, into / name)
+    for name in ("seeds", "content", "templates"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, into / name)
+    if base_url is not None:
+        settings = into / "digest.yaml"
+        text = settings.read_text(encoding="utf-8") if settings.exists() else ""
+        text = re.sub(r"(?m)^base_url:.*$", "", text) + f"\nbase_url: {base_url}\n"
+        settings.write_text(text, encoding="utf-8")
+    return into
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """A running `digest serve` and what it printed."""
+
+    def __init__(self, project: Path, temp: Path, *args: str, port: int | None = None):
+        self.project = project
+        self.temp = temp  # its TMPDIR: where its temporary site folder goes
+        env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "digest", "-C", str(project), "serve",
+                   "--port", str(port or free_port()), *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, encoding="utf-8", env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        for stream, sink in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+        self.url = self._wait_for_url()
+        match = re.match(r"http://([^/:]+):(\d+)(/.*)$", self.url)
+        assert match, self.url
+        self.host, self.port, self.prefix = match[1], int(match[2]), match[3]
+
+    def _pump(self, stream: Any, sink: list[str]) -> None:
+        for line in stream:
+            sink.append(line)
+            if sink is self.stdout:
+                self.lines.put(line)
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            found = re.search(r"Serving (http://\S+)", line)
+            if found:
+                return found[1]
+        self.stop()
+        raise AssertionError(f"no URL printed:\n{self.output}")
+
+    @property
+    def output(self) -> str:
+        return "".join(self.stdout) + "".join(self.stderr)
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        """One request with the path sent exactly as given (no client-side normalising)."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=5)
+        try:
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def page(self, path: str) -> str:
+        status, _, body = self.get(path)
+        assert status == 200, (path, status)
+        return body.decode("utf-8")
+
+    def status(self) -> dict[str, Any]:
+        return json.loads(self.get(reload.STATUS_PATH)[2])
+
+    def site_folder(self) -> Path:
+        [folder] = self.temp.glob("digest-serve-*/site")
+        return folder
+
+    def stop(self) -> int | None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.05) -> float:
+    """Seconds until `check()` held; fails after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if check():
+            return time.monotonic() - started
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    """Start `digest serve` on a project; every server started is stopped afterwards."""
+    started: list[Served] = []
+
+    def starter(project: Path | None = None, *args: str, port: int | None = None) -> Served:
+        temp = tmp_path / f"tmp{len(started)}"
+        temp.mkdir()
+        served = Served(project or copy_project(tmp_path / "project"), temp, *args, port=port)
+        started.append(served)
+        return served
+
+    yield starter
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the tests that only read."""
+    base = tmp_path_factory.mktemp("serve")
+    temp = base / "tmp"
+    temp.mkdir()
+    served = Served(copy_project(base / "project"), temp)
+    yield served
+    served.stop()
+
+
+# --- serving --------------------------------------------------------------------------------
+
+
+def test_pages_are_served_with_the_reload_script(shared: Served) -> None:
+    assert shared.host == "127.0.0.1" and shared.prefix == "/"
+    status, headers, body = shared.get("/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert reload.SCRIPT_PATH.encode() in body and b"data-token=" in body
+    assert reload.SCRIPT_PATH in shared.page(DAY)
+    status, headers, body = shared.get("/feed.xml")
+    assert status == 200 and b"__digest__" not in body  # only HTML gets the script
+    status, headers, body = shared.get(reload.SCRIPT_PATH)
+    assert status == 200 and b"EventSource" in body
+    status, headers, body = shared.get(DAY, method="HEAD")
+    assert status == 200 and body == b"" and int(headers["Content-Length"]) > 0
+
+
+def test_the_built_files_never_carry_the_script_and_site_is_untouched(shared: Served) -> None:
+    folder = shared.site_folder()
+    pages = list(folder.rglob("*.html"))
+    assert pages and not any(b"__digest__" in page.read_bytes() for page in pages)
+    assert not (shared.project / "site").exists()  # a preview never builds into site/
+
+
+def test_a_folder_without_its_slash_is_redirected(shared: Served) -> None:
+    status, headers, _ = shared.get(DAY.rstrip("/"))
+    assert status == 302 and headers["Location"] == DAY
+
+
+def test_unknown_paths_get_the_sites_404_page(shared: Served) -> None:
+    not_found = (shared.site_folder() / "404.html").read_bytes()
+    for path in ("/no/such/page/", "/day/1999-01-01/", "/nothing.css", "/__digest__/nothing"):
+        status, _, body = shared.get(path)
+        assert status == 404, path
+        if not path.startswith("/__digest__/"):
+            assert body.startswith(not_found[:200]), path
+
+
+TRAVERSALS = [
+    "/../digest.yaml", "/../../secret.txt", "/../../../secret.txt", "/day/../../digest.yaml",
+    "/%2e%2e/digest.yaml", "/%2E%2E/%2e%2e/secret.txt", "/..%2fdigest.yaml", "/%2e%2e%2fsecret.txt",
+    "/.%2e/.%2e/secret.txt", "/%252e%252e/secret.txt", "/..\\..\\secret.txt", "/%5c..%5csecret.txt",
+    "/index.html%00.txt", "//secret.txt", "/%c0%ae%c0%ae/secret.txt", "/escape", "/escape-dir/",
+    "/escape-dir/secret.txt", "http://127.0.0.1/../secret.txt",
+]
+
+
+def test_no_path_outside_the_site_folder_is_served(shared: Served) -> None:
+    folder = shared.site_folder()
+    secret = b"TOP-SECRET"
+    for place in (folder.parent, folder.parent.parent):  # one and two levels above the site
+        (place / "secret.txt").write_bytes(secret)
+    (folder / "escape").symlink_to(folder.parent / "secret.txt")
+    (folder / "escape-dir").symlink_to(folder.parent, target_is_directory=True)
+    try:
+        for path in TRAVERSALS:
+            status, _, body = shared.get(path)
+            assert status == 404, path
+            assert secret not in body and b"war_start" not in body, path
+    finally:
+        (folder / "escape").unlink()
+        (folder / "escape-dir").unlink()
+
+
+# --- rebuilding -----------------------------------------------------------------------------
+
+
+def test_an_edited_seed_shows_within_two_seconds(start: Callable[..., Served]) -> None:
+    served = start()
+    assert AFTER not in served.page(DAY)
+    token = served.status()["token"]
+    events = EventReader(served)
+    edit(served.project / SEED, BEFORE, AFTER)
+    took = wait_until(lambda: AFTER in served.page(DAY), timeout=2.0)
+    assert served.status()["token"] != token
+    # The open page's event stream told it to reload.
+    assert wait_until(lambda: any(e["token"] != token for e in events.seen), timeout=2.0) < 2
+    assert took < 2.0
+    assert re.search(r"002_e36b2bbf93a9e1ef\.txt changed: rebuilt in", served.output)
+    events.close()
+
+
+def test_temporary_files_and_the_output_folder_do_not_rebuild(
+        start: Callable[..., Served]) -> None:
+    served = start()
+    token = served.status()["token"]
+    seeds = served.project / "seeds"
+    for name in (".#002.txt", "002.txt.swp", "4913", "002.txt~", "notes.tmp", ".hidden.txt"):
+        (seeds / name).write_text("scratch", encoding="utf-8")
+    (served.project / "site").mkdir()
+    (served.project / "site" / "index.html").write_text("old build", encoding="utf-8")
+    (served.project / ".digest-cache" / "x.json").write_text("{}", encoding="utf-8")
+    time.sleep(0.8)  # well past the debounce: a rebuild would have happened by now
+    assert served.status()["token"] == token
+    assert "changed:" not in served.output
+
+
+def test_polling_sees_a_save_too(start: Callable[..., Served]) -> None:
+    served = start(None, "--poll")
+    edit(served.project / SEED, BEFORE, AFTER)
+    wait_until(lambda: AFTER in served.page(DAY), timeout=3.0)
+
+
+def test_a_broken_theme_file_shows_the_overlay_until_fixed(start: Callable[..., Served]) -> None:
+    served = start()
+    themes = served.project / "themes.yaml"
+    good = themes.read_text(encoding="utf-8")
+    before = served.page(DAY)
+    assert reload.OVERLAY_ID not in before
+    themes.write_text(good + "\n  broken: [unclosed\n", encoding="utf-8")
+    wait_until(lambda: served.status()["failed"], timeout=3.0)
+    status = served.status()
+    assert status["problems"] and status["problems"][0]["path"] == "themes.yaml"
+    assert status["problems"][0]["line"] and status["problems"][0]["fix"]
+    page = served.page(DAY)  # the last good site, with the overlay over it
+    assert f'id="{reload.OVERLAY_ID}"' in page and "themes.yaml:" in page and "Fix:" in page
+    assert page.split("<link rel=\"stylesheet\" href=\"/__digest__")[0] \
+        == before.split("<link rel=\"stylesheet\" href=\"/__digest__")[0]
+    wait_until(lambda: "themes.yaml:" in served.output and "last good site" in served.output, 2.0)
+    themes.write_text(good, encoding="utf-8")
+    wait_until(lambda: not served.status()["failed"], timeout=3.0)
+    assert served.status()["problems"] == []
+    assert reload.OVERLAY_ID not in served.page(DAY)
+
+
+def test_a_taken_port_moves_to_the_next(start: Callable[..., Served]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = start(port=port)
+        assert served.port > port
+        assert f"Port {port} is taken; using {served.port}." in served.output
+        assert served.url == f"http://127.0.0.1:{served.port}/"
+        assert served.get("/")[0] == 200
+
+
+def test_a_sub_path_is_served_as_github_pages_would(start: Callable[..., Served],
+                                                     tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "subpath", base_url="https://someone.github.io/repo/")
+    served = start(project)
+    assert served.prefix == "/repo/"
+    status, headers, _ = served.get("/")
+    assert status == 302 and headers["Location"] == "/repo/"
+    assert served.get("/repo")[0] == 302
+    page = served.page("/repo" + DAY)
+    assert 'href="/repo/' in page and f"http://127.0.0.1:{served.port}/repo/" in page
+    assert served.get(DAY)[0] == 404  # outside the sub-path
+    assert served.get("/repo/../digest.yaml")[0] == 404
+
+
+def test_ctrl_c_stops_cleanly(start: Callable[..., Served]) -> None:
+    served = start()
+    assert list(served.temp.glob("digest-serve-*"))
+    assert served.stop() == 0
+    assert "Traceback" not in served.output
+    assert "Stopped." in served.output
+    assert not list(served.temp.iterdir())  # the temporary site is gone
+
+
+class EventReader:
+    """Reads the server-sent event stream in a thread, the way a page's EventSource does."""
+
+    def __init__(self, served: Served):
+        self.seen: list[dict[str, Any]] = []
+        self.connection = http.client.HTTPConnection(served.host, served.port, timeout=10)
+        self.connection.request("GET", reload.EVENTS_PATH)
+        self.response = self.connection.getresponse()
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        wait_until(lambda: bool(self.seen), timeout=2.0)  # the current status comes at once
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("data: "):
+                    self.seen.append(json.loads(line[6:]))
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+# --- the pieces -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [
+    "/../x", "/%2e%2e/x", "/a/%2E%2E/%2e%2e/x", "/..%2Fx", "/a\\b", "/%5C", "/x%00", "/%ff",
+])
+def test_request_paths_that_could_escape_are_refused(target: str) -> None:
+    assert request_path(target) is None
+
+
+def test_request_paths_are_decoded_once() -> None:
+    assert request_path("/day/2023-09-28/?x=1#top") == "/day/2023-09-28/"
+    assert request_path("/%252e%252e/x") == "/%2e%2e/x"  # a literal name, not a parent
+    assert request_path("/caf%C3%A9") == "/café"
+    assert request_path("http://example.org/a/b") == "/a/b"
+
+
+def test_inside_follows_symlinks_only_within_the_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "day").mkdir(parents=True)
+    (site / "day" / "index.html").write_text("day")
+    (tmp_path / "secret.txt").write_text("secret")
+    (site / "out").symlink_to(tmp_path / "secret.txt")
+    (site / "loop").symlink_to(site / "loop")
+    (site / "alias.html").symlink_to(site / "day" / "index.html")
+    assert inside(site, "day") == (site / "day" / "index.html").resolve()
+    assert inside(site, "alias.html") == (site / "day" / "index.html").resolve()
+    assert inside(site, "out") is None
+    assert inside(site, "loop") is None
+    assert inside(site, "../secret.txt") is None
+    assert inside(site, "missing") is None
+
+
+def test_output_paths_must_stay_inside() -> None:
+    assert check_output_path("day/2023-09-28/index.html") == "day/2023-09-28/index.html"
+    for bad in ("/etc/passwd", "../x", "a/../../x", "a\\b", ""):
+        with pytest.raises(ValueError):
+            check_output_path(bad)
+
+
+@pytest.mark.parametrize("name", [
+    "x.txt.swp", ".x.txt.swp", "x.swx", "x.txt~", ".#x.txt", "4913", "x.tmp", ".hidden",
+])
+def test_editor_temporary_files_are_ignored(name: str) -> None:
+    assert ignored_name(name)
+
+
+def test_the_watch_filter(tmp_path: Path) -> None:
+    keep = ChangeFilter(tmp_path, [tmp_path / "site", tmp_path / ".digest-cache"])
+    change: Any = None
+    assert keep(change, str(tmp_path / "seeds" / "a.txt"))
+    assert keep(change, str(tmp_path / "seeds" / "a.yaml"))
+    assert keep(change, str(tmp_path / "templates" / "day.html"))
+    assert not keep(change, str(tmp_path / "site" / "index.html"))
+    assert not keep(change, str(tmp_path / ".digest-cache" / "parse" / "ab.json"))
+    assert not keep(change, str(tmp_path / "seeds" / ".git" / "index"))
+    assert not keep(change, str(tmp_path / "seeds" / "4913"))
+    assert not keep(change, str(tmp_path / "seeds" / "a.txt~"))
+    assert not keep(change, str(tmp_path.parent / "elsewhere.txt"))
+
+
+def test_a_crashing_build_keeps_the_last_good_site(tmp_path: Path) -> None:
+    """In process, with a stand-in for the pipeline: a build that raises changes nothing
+    served; the next good one writes only what changed and removes what is gone."""
+    project = copy_project(tmp_path / "project")
+    config = load_config(project)
+    builds: list[Any] = [
+        [OutputFile("index.html", b"<body>one</body>"), OutputFile("day/a/index.html", b"a")],
+        RuntimeError("template exploded"),
+        [OutputFile("index.html", b"<body>two</body>")],
+    ]
+
+    def fake_prepare(root: Path, *, base_url: str, cache: Any) -> Any:
+        step = builds.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        problems = [Problem("seeds/x.txt", 3, "no date", "add `date:`", "error")]
+        return SimpleNamespace(config=config, files=step, problems=problems)
+
+    preview = Preview(project, prepare=fake_prepare)
+    try:
+        first = preview.rebuild()
+        assert first.ok and first.written == 2
+        assert preview.shared.status.problems and not preview.shared.status.failed
+        failed = preview.rebuild(["templates/day.html"])
+        assert not failed.ok and failed.crash and "template exploded" in failed.crash
+        assert preview.shared.status.failed
+        assert preview.shared.status.token == first_token(preview, 1)
+        assert (preview.folder / "index.html").read_bytes() == b"<body>one</body>"
+        again = preview.rebuild(["templates/day.html"])
+        assert again.ok and again.written == 2  # index.html rewritten, day/a/ removed
+        assert not (preview.folder / "day").exists()
+        assert preview.shared.status.token == first_token(preview, 2)
+    finally:
+        preview.close()
+    assert not preview.folder.exists()
+
+
+def first_token(preview: Preview, generation: int) -> str:
+    return f"{preview.shared.status.token.split('.')[0]}.{generation}"
