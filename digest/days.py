@@ -228,8 +228,9 @@ def _done_to(done: DayDone, job: DayJob) -> bytes | None:
     where = {id(item): n for n, item in enumerate(done.items)}
     if any(id(i) not in where for s in done.stories for i in s.items):
         return None  # the story stage changed an item: do not guess, compute it next time
-    index = {id(s): n for n, s in enumerate(done.stories)}
-    if any(id(s) not in index for s in done.key_events):
+    # Key events are copies of stories (with their score set) sharing the stories' items.
+    index = {id(s.items): n for n, s in enumerate(done.stories)}
+    if any(id(s.items) not in index for s in done.key_events):
         return None
     data = {
         "themes": [i.theme for i in done.items],
@@ -238,7 +239,7 @@ def _done_to(done: DayDone, job: DayJob) -> bytes | None:
         "problems": [[p.path, p.line, p.message, p.fix, p.severity] for p in done.problems],
         "stories": [[s.id, s.headline, s.theme, s.key_event_score,
                      [where[id(i)] for i in s.items]] for s in done.stories],
-        "keys": [index[id(s)] for s in done.key_events],
+        "keys": [[index[id(s.items)], s.key_event_score] for s in done.key_events],
     }
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
@@ -252,6 +253,6 @@ def _done_from(data: bytes, job: DayJob) -> DayDone | None:
                               items=tuple(items[n] for n in members), key_event_score=score)
                         for sid, headline, theme, score, members in d["stories"])
         return DayDone(items, tuple(Problem(*p) for p in d["problems"]), stories,
-                       tuple(stories[n] for n in d["keys"]))
+                       tuple(replace(stories[n], key_event_score=score) for n, score in d["keys"]))
     except (ValueError, KeyError, IndexError, TypeError):
         return None  # a damaged memo: compute the day again
