@@ -95,7 +95,9 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     try:
         return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # For an unclosed bracket or quote, the context mark is where it was opened: the line
+        # to fix. Otherwise the problem mark is where YAML gave up.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [
