@@ -48,10 +48,15 @@ def summary(result: BuildResult) -> str:
     first = p.days[0].date.isoformat() if p.days else "-"
     last = p.days[-1].date.isoformat() if p.days else "-"
     lines.append(
-        f"Built {len(p.days)} days ({first} to {last}), {p.items} items from {p.articles} "
-        f"articles: {p.pages} pages, {p.feeds} feeds, {len(p.files)} files "
+        f"Built {_count(len(p.days), 'day')} ({first} to {last}), {_count(p.items, 'item')} from "
+        f"{_count(p.articles, 'article')}: {_count(p.pages, 'page')}, {_count(p.feeds, 'feed')}, "
+        f"{_count(len(p.files), 'file')} "
         f"({result.written} new or changed) in {result.out} "
         f"for {p.base_url} in {result.seconds:.1f} s.")
     if p.problems:
         lines.append(f"{kinds['error']} error(s), {kinds['warning']} warning(s).")
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
