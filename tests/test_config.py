@@ -87,3 +87,14 @@ def test_parse_json_interface() -> None:
     item = article["items"][1]
     assert set(item) >= {"id", "headline", "date", "time", "published", "text", "theme"}
     assert item["time"] == "15:27" and item["published"] == "2023-11-29T13:27:00+00:00"
+
+
+def test_parse_explain_shows_the_deciding_phrases() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "-C", str(REPO), "parse", "--explain",
+         str(REPO / "seeds" / "002_e36b2bbf93a9e1ef.txt")],
+        capture_output=True, text=True, timeout=60, check=True)
+    assert "outlet:    London Loves Business" in result.stdout
+    assert "author:    Mark Channer" in result.stdout
+    assert "theme diplomacy, because:" in result.stdout
+    assert "nato" in result.stdout.split("because:")[1].splitlines()[1]
