@@ -1,8 +1,9 @@
 """`digest serve`: build into a temporary folder, serve it over HTTP, rebuild on every save.
 
-Three kinds of thread share one `Preview`: the HTTP server's (one per request, `ThreadingHTTPServer`
-from the standard library), the watchers' (`digest.watch`), and one rebuild thread, so two builds
-never run at once and changes that arrive during a build are all taken by the next one.
+Three kinds of thread share one `Preview`: the HTTP server's (`digest.httpd`, one per request),
+the watchers' (`digest.watch`), and one rebuild thread, so two builds never run at once and
+changes that arrive during a build are all taken by the next one. `digest.reload` is what the
+pages get to reload themselves and show the problems of a failed build.
 
 The served folder is a temporary one, never `site/`: a preview must not leave a half-edited site
 where `digest build` publishes from. A build that fails (broken settings, a broken template) leaves
@@ -13,11 +14,8 @@ only the files that changed, then bumps the token that makes open pages reload.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
-import socket
-import sys
 import tempfile
 import threading
 import time
@@ -25,30 +23,17 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from . import reload
 from .config import Config, ConfigError, load_config
+from .httpd import PreviewServer, open_server
 from .model import OutputFile, Problem
 from .reload import Status
 from .urls import Urls
 from .watch import Watcher
 
 Prepare = Callable[..., Any]  # digest.build.prepare, or a stand-in with its signature
-PORT_TRIES = 50  # how many ports after a taken one are tried before giving up
-
-_TYPES = {
-    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8", ".json": "application/json",
-    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-    ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".gif": "image/gif", ".webp": "image/webp", ".ico": "image/x-icon",
-    ".woff2": "font/woff2", ".woff": "font/woff", ".webmanifest": "application/manifest+json",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,43 +49,6 @@ class BuildReport:
     crash: str | None = None  # a traceback, when the build raised something unexpected
 
 
-# --- paths ------------------------------------------------------------------------------------
-
-
-def request_path(target: str) -> str | None:
-    """The path of a request target, percent-decoded exactly once, or None when it cannot name a
-    file of the site: not UTF-8, a NUL byte, a backslash, or a `..` segment. Decoding once is
-    the point: `%2e%2e` is `..` and refused, `%252e%252e` stays the literal name `%2e%2e`."""
-    # Not urlsplit for the usual form: it reads "//x/y" as host x. Absolute-form targets
-    # ("http://host/path", which HTTP/1.1 allows) are the only ones with a host.
-    absolute = not target.startswith("/")
-    raw = urlsplit(target).path or "/" if absolute else target.split("?", 1)[0].split("#", 1)[0]
-    try:
-        path = unquote_to_bytes(raw).decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "\x00" in path or "\\" in path or not path.startswith("/"):
-        return None
-    if any(segment == ".." for segment in path.split("/")):
-        return None
-    return path
-
-
-def inside(folder: Path, relative: str) -> Path | None:
-    """The existing file `relative` names in `folder` (a folder's index.html), after following
-    symlinks, or None when there is none or the result lies outside `folder`."""
-    try:
-        base = folder.resolve()
-        target = (base / relative).resolve()
-        if target.is_dir():
-            target = (target / "index.html").resolve()
-        if target.is_relative_to(base) and target.is_file():
-            return target
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
-        pass
-    return None
-
-
 def check_output_path(path: str) -> str:
     """An OutputFile's path, refused unless it stays inside the output folder."""
     pure = PurePosixPath(path)
@@ -113,13 +61,12 @@ def check_output_path(path: str) -> str:
 
 
 @dataclass(slots=True)
-class _Shared:
+class Shared:
     """State read by request threads; replaced under `Preview._lock`."""
 
     status: Status
     prefix: str = "/"  # the sub-path of base_url the site is served under
     built: bool = False  # some build has succeeded: there is a site to serve
-    closing: bool = False
 
 
 class Preview:
@@ -140,9 +87,10 @@ class Preview:
         self._run = uuid.uuid4().hex[:8]  # a restarted server's pages must not match old ones
         self._generation = 0
         self._lock = threading.Condition()
-        self._shared = _Shared(Status(self._token(), 0, failed=False))
+        self._shared = Shared(Status(self._token(), 0, failed=False))
         self._pending: set[str] = set()
         self._thread: threading.Thread | None = None
+        self.closing = False  # set once, by close(); event streams and the rebuild loop end
 
     def _token(self) -> str:
         return f"{self._run}.{self._generation}"
@@ -150,7 +98,7 @@ class Preview:
     # --- read by request threads
 
     @property
-    def shared(self) -> _Shared:
+    def shared(self) -> Shared:
         with self._lock:
             return self._shared
 
@@ -159,8 +107,8 @@ class Preview:
         when the preview closes."""
         with self._lock:
             changed = self._lock.wait_for(
-                lambda: self._shared.closing or self._shared.status.version != seen, timeout)
-            if not changed or self._shared.closing:
+                lambda: self.closing or self._shared.status.version != seen, timeout)
+            if not changed or self.closing:
                 return None
             return self._shared.status
 
@@ -191,7 +139,7 @@ class Preview:
             self.config = prepared.config
             self._generation += 1
             version = self._shared.status.version + 1
-            self._shared = _Shared(Status(self._token(), version, False, errors), prefix, True)
+            self._shared = Shared(Status(self._token(), version, False, errors), prefix, True)
             self._lock.notify_all()
         return self._done(BuildReport(True, time.perf_counter() - started, changed, problems,
                                       written, self.origin + prefix))
@@ -214,14 +162,14 @@ class Preview:
         with self._lock:
             shared = self._shared
             status = Status(shared.status.token, shared.status.version + 1, True, problems)
-            self._shared = _Shared(status, shared.prefix, shared.built)
+            self._shared = Shared(status, shared.prefix, shared.built)
             self._lock.notify_all()
             url = self.origin + shared.prefix
         return self._done(BuildReport(False, time.perf_counter() - started, changed, problems,
                                       url=url, crash=crash))
 
     def _done(self, report: BuildReport) -> BuildReport:
-        if not self.shared.closing:  # a build that ends during shutdown has no one to tell
+        if not self.closing:  # a build that ends during shutdown has no one to tell
             self.report(report)
         return report
 
@@ -240,6 +188,8 @@ class Preview:
             _prune(target.parent, self.folder)
             count += 1
         for path, data in new.items():
+            if self.closing:  # close() gave up waiting and removed the folder: write nothing
+                raise RuntimeError("the preview is closing")
             if self._written.get(path) != data:
                 target = self.folder / path
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -266,8 +216,8 @@ class Preview:
     def _rebuild_loop(self) -> None:
         while True:
             with self._lock:
-                self._lock.wait_for(lambda: self._pending or self._shared.closing)
-                if self._shared.closing:
+                self._lock.wait_for(lambda: self._pending or self.closing)
+                if self.closing:
                     return
                 batch, self._pending = self._pending, set()
             self.rebuild(batch)
@@ -275,7 +225,7 @@ class Preview:
     def close(self) -> None:
         """Stop the rebuild thread, release the event streams, remove the temporary folder."""
         with self._lock:
-            self._shared.closing = True
+            self.closing = True
             self._lock.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=30)  # a build under way finishes first
@@ -300,186 +250,29 @@ def _prune(folder: Path, top: Path) -> None:
 
 
 def crash_problem(exc: BaseException, root: Path) -> Problem:
-    """An unexpected exception as a Problem for the overlay. Template errors name their file
-    and line; anything else is a bug, and the terminal shows its traceback."""
+    """An unexpected exception as a Problem for the overlay. A template error names the template
+    and line: Jinja gives them on syntax errors, and rewrites the traceback so that a template's
+    frames carry its file and line for errors while rendering. Anything else is a bug, and the
+    terminal shows its traceback."""
+    where: tuple[str, int | None] | None = None
     filename = getattr(exc, "filename", None)
-    line = getattr(exc, "lineno", None)
-    if isinstance(filename, str):
-        with contextlib.suppress(ValueError):  # a template of the package, not the project's
-            filename = Path(filename).resolve().relative_to(root).as_posix()
-        return Problem(filename, line if isinstance(line, int) else None,
-                       f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}",
-                       "fix it and save; the last good site is shown until then", "error")
-    return Problem("(build)", None, f"the build crashed ({type(exc).__name__}: {exc})",
-                   "see the traceback in the terminal; please report it as a bug", "error")
-
-
-# --- HTTP -------------------------------------------------------------------------------------
-
-
-class Handler(BaseHTTPRequestHandler):
-    """GET and HEAD for the site's files and the preview's own resources."""
-
-    server: PreviewServer
-    server_version = "digest-serve"
-    # HTTP/1.0: one request per connection, so the event stream needs no chunked encoding and
-    # every thread ends with its response.
-    protocol_version = "HTTP/1.0"
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-        self._answer(body=True)
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._answer(body=False)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass  # a line per request would bury the build messages the editor needs
-
-    def _answer(self, body: bool) -> None:
-        preview = self.server.preview
-        shared = preview.shared
-        path = request_path(self.path)
-        if path is None:
-            return self._not_found(shared, body)
-        if path.startswith(reload.RESERVED):
-            return self._reserved(path, shared, body)
-        if not shared.built:
-            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8",
-                              reload.not_built_page(shared.status), body)
-        prefix = shared.prefix
-        if (path == "/" and prefix != "/") or path == prefix.rstrip("/"):
-            return self._redirect(prefix)  # as GitHub Pages serves the project under /repo/
-        if not path.startswith(prefix):
-            return self._not_found(shared, body)
-        relative = "/".join(part for part in path[len(prefix):].split("/") if part not in ("", "."))
-        file = inside(preview.folder, relative)
-        if file is None and relative and not path.endswith("/"):
-            file = inside(preview.folder, relative + ".html")  # Pages serves /about as about.html
-        if file is None:
-            return self._not_found(shared, body)
-        if file.name == "index.html" and relative and not relative.endswith("index.html") \
-                and not path.endswith("/"):
-            return self._redirect(quote(prefix + relative + "/"))  # relative links need the slash
-        self._send_file(file, shared, body)
-
-    def _send_file(self, file: Path, shared: _Shared, body: bool,
-                   status: HTTPStatus = HTTPStatus.OK) -> None:
-        try:
-            data = file.read_bytes()
-        except OSError:  # removed by a rebuild between finding and reading it
-            return self._not_found(shared, body)
-        kind = _TYPES.get(file.suffix.lower(), "application/octet-stream")
-        if kind.startswith("text/html"):
-            data = reload.inject(data, shared.status)
-        self._send(status, kind, data, body)
-
-    def _not_found(self, shared: _Shared, body: bool) -> None:
-        page = inside(self.server.preview.folder, "404.html") if shared.built else None
-        if page is not None:
-            return self._send_file(page, shared, body, HTTPStatus.NOT_FOUND)
-        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8",
-                   reload.inject(b"<!doctype html><title>Not found</title><h1>Not found</h1>",
-                                 shared.status), body)
-
-    def _reserved(self, path: str, shared: _Shared, body: bool) -> None:
-        if path == reload.EVENTS_PATH:
-            return self._events(body)
-        if path == reload.SCRIPT_PATH:
-            return self._send(HTTPStatus.OK, _TYPES[".js"], reload.SCRIPT.encode(), body)
-        if path == reload.STYLE_PATH:
-            return self._send(HTTPStatus.OK, _TYPES[".css"], reload.STYLE.encode(), body)
-        if path == reload.STATUS_PATH:
-            return self._send(HTTPStatus.OK, _TYPES[".json"],
-                              shared.status.to_json().encode(), body)
-        self._send(HTTPStatus.NOT_FOUND, _TYPES[".txt"], b"not found\n", body)
-
-    def _events(self, body: bool) -> None:
-        """A server-sent event stream: the status now, then on every change, with a comment
-        every few seconds so that nothing between here and the page closes it as idle."""
-        preview = self.server.preview
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Accel-Buffering", "no")  # nginx, when someone proxies the preview
-        self.end_headers()
-        if not body:
-            return
-        status = preview.shared.status
-        try:
-            self.wfile.write(reload.stream_start() + reload.event(status))
-            self.wfile.flush()
-            seen = status.version
-            while not preview.shared.closing:
-                status_now = preview.wait(seen, reload.KEEP_ALIVE_SECONDS)
-                if status_now is None:
-                    self.wfile.write(reload.KEEP_ALIVE)
-                else:
-                    self.wfile.write(reload.event(status_now))
-                    seen = status_now.version
-                self.wfile.flush()
-        except (ConnectionError, OSError):
-            pass  # the page went away
-
-    def _redirect(self, location: str) -> None:
-        # 302, not 301: a browser keeps a 301 for good, and base_url may change while previewing.
-        self.send_response(HTTPStatus.FOUND)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-
-    def _send(self, status: HTTPStatus, kind: str, data: bytes, body: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")  # a preview must never show a stale file
-        self.end_headers()
-        if body:
-            self.wfile.write(data)
-
-
-class PreviewServer(ThreadingHTTPServer):
-    daemon_threads = True  # open event streams must not keep the process alive
-    # SO_REUSEADDR lets a restarted preview take its port back at once (the old connections
-    # linger in TIME_WAIT). On Windows it would let two servers share a port: not there.
-    allow_reuse_address = os.name == "posix"
-
-    def __init__(self, address: tuple[str, int], preview: Preview):
-        self.preview = preview
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a browser that closed a connection early is not an error
-        super().handle_error(request, client_address)
-
-
-def open_server(preview: Preview, bind: str, port: int) -> PreviewServer:
-    """A server on `bind`:`port`, or on the next free port when that one is taken."""
-    last: OSError | None = None
-    for candidate in range(port, min(port + PORT_TRIES, 65536)) if port else [0]:
-        try:
-            server = PreviewServer((bind, candidate), preview)
-        except OSError as exc:
-            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
-                raise
-            last = exc
-            continue
-        preview.origin = f"http://{url_host(bind)}:{server.server_address[1]}"
-        return server
-    raise OSError(errno.EADDRINUSE, f"no free port from {port} to {port + PORT_TRIES - 1}") \
-        from last
-
-
-def url_host(bind: str) -> str:
-    """The host to put in URLs for a bind address: a wildcard is reached through loopback."""
-    if bind in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if bind == "::":
-        return "[::1]"
-    return f"[{bind}]" if ":" in bind else bind
+    if isinstance(filename, str) and not filename.endswith(".py"):
+        line = getattr(exc, "lineno", None)
+        where = (filename, line if isinstance(line, int) else None)
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if not f.filename.endswith(".py") and not f.filename.startswith("<")]
+        if frames:
+            where = (frames[-1].filename, frames[-1].lineno)
+    message = getattr(exc, "message", None) or str(exc)
+    if where is None:
+        return Problem("(build)", None, f"the build crashed ({type(exc).__name__}: {message})",
+                       "see the traceback in the terminal; please report it as a bug", "error")
+    path = where[0]
+    with contextlib.suppress(ValueError):  # a template of the package, not the project's
+        path = Path(path).resolve().relative_to(root).as_posix()
+    return Problem(path, where[1], f"{type(exc).__name__}: {message}",
+                   "fix the template and save; the last good site is shown until then", "error")
 
 
 # --- all together -----------------------------------------------------------------------------

@@ -25,8 +25,9 @@ import pytest
 
 from digest import reload
 from digest.config import load_config
+from digest.httpd import inside, request_path
 from digest.model import OutputFile, Problem
-from digest.serve import Preview, check_output_path, inside, request_path
+from digest.serve import Preview, check_output_path
 from digest.watch import ChangeFilter, ignored_name
 
 REPO = Path(__file__).parent.parent
@@ -147,6 +148,14 @@ def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.05) ->
             return time.monotonic() - started
         time.sleep(step)
     raise AssertionError(f"not within {timeout} s")
+
+
+def without_preview(page: str) -> str:
+    """The page as built: what the preview adds before </body> taken out."""
+    injected = re.escape(f'<link rel="stylesheet" href="{reload.STYLE_PATH}">') + ".*?</script>"
+    stripped, count = re.subn(injected, "", page, flags=re.S)
+    assert count == 1
+    return stripped
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -299,12 +308,44 @@ def test_a_broken_theme_file_shows_the_overlay_until_fixed(start: Callable[..., 
     assert status["problems"][0]["line"] and status["problems"][0]["fix"]
     page = served.page(DAY)  # the last good site, with the overlay over it
     assert f'id="{reload.OVERLAY_ID}"' in page and "themes.yaml:" in page and "Fix:" in page
-    assert page.split("<link rel=\"stylesheet\" href=\"/__digest__")[0] \
-        == before.split("<link rel=\"stylesheet\" href=\"/__digest__")[0]
+    assert without_preview(page) == without_preview(before)
     wait_until(lambda: "themes.yaml:" in served.output and "last good site" in served.output, 2.0)
     themes.write_text(good, encoding="utf-8")
     wait_until(lambda: not served.status()["failed"], timeout=3.0)
     assert served.status()["problems"] == []
+    assert reload.OVERLAY_ID not in served.page(DAY)
+
+
+def test_a_broken_template_keeps_the_last_good_site(start: Callable[..., Served]) -> None:
+    served = start()
+    before = served.page(DAY)
+    override = served.project / "templates" / "day.html"
+    override.parent.mkdir(exist_ok=True)
+    override.write_text("<!doctype html>\n<p>\n{% if %}\n", encoding="utf-8")
+    wait_until(lambda: served.status()["failed"], timeout=3.0)
+    [problem] = served.status()["problems"]
+    assert (problem["path"], problem["line"]) == ("templates/day.html", 3)
+    assert "TemplateSyntaxError" in problem["message"]
+    page = served.page(DAY)
+    assert "templates/day.html:3" in page
+    assert without_preview(page) == without_preview(before)
+    override.unlink()
+    wait_until(lambda: not served.status()["failed"], timeout=3.0)
+    assert reload.OVERLAY_ID not in served.page(DAY)
+
+
+def test_broken_settings_at_start_then_fixed(start: Callable[..., Served],
+                                             tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "broken")
+    themes = project / "themes.yaml"
+    good = themes.read_text(encoding="utf-8")
+    themes.write_text(good + "\n  broken: [unclosed\n", encoding="utf-8")
+    served = start(project)
+    assert "the build failed; nothing to serve yet" in served.output
+    status, _, body = served.get(DAY)
+    assert status == 503 and b"themes.yaml:" in body and reload.SCRIPT_PATH.encode() in body
+    themes.write_text(good, encoding="utf-8")
+    wait_until(lambda: served.get(DAY)[0] == 200, timeout=3.0)
     assert reload.OVERLAY_ID not in served.page(DAY)
 
 

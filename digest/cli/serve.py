@@ -16,6 +16,7 @@ from ..model import Problem
 from ..serve import BuildReport, DevServer
 
 WILDCARDS = ("", "0.0.0.0", "::")
+SHOWN = 20  # problems listed per build; a big archive can have thousands of warnings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,8 +89,10 @@ class Log:
         if not report.ok:
             say(f"{stamp}{cause}the build failed; "
                 + ("nothing to serve yet:" if first else "still serving the last good site:"))
-            for problem in report.problems:
+            for problem in report.problems[:SHOWN]:
                 say(f"  {problem}")
+            if len(report.problems) > SHOWN:
+                say(f"  … and {len(report.problems) - SHOWN} more (`digest check` lists them all)")
             if report.crash:
                 print(report.crash, file=sys.stderr, flush=True)
             return
@@ -102,8 +105,11 @@ class Log:
         counts = (_count(len(errors), "error"), _count(len(warnings), "warning"))
         tally = ", ".join(x for x in counts if x)
         say(said + (f" ({tally})." if tally else "."))
-        for problem in errors + new:
+        listed = errors + new
+        for problem in listed[:SHOWN]:
             say(f"  {problem}")
+        if len(listed) > SHOWN:
+            say(f"  … and {len(listed) - SHOWN} more (`digest check` lists them all)")
         if self.url is not None and report.url != self.url:
             self.url = report.url
             say(f"base_url changed: now serving {report.url}")
