@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from digest.config import load_config
-from digest.days import dated_items
+from digest.days import dated_items, make_days
 from digest.model import Item
 from digest.parse import parse_article
 from digest.read import discover_articles, read_article
@@ -71,6 +71,19 @@ def test_reworded_report_of_one_event_is_merged():
     pair = [i for i in items if i.id in ("kyivpost-grain-izmail", "ukrinform-izmail-port")]
     (story,) = group_stories(pair, threshold=THRESHOLD, theme_order=ORDER)
     assert story.outlets == (("Kyiv Post", None), ("Ukrinform", None))
+
+
+def test_same_event_on_two_days_is_not_merged(config):
+    # The same report, word for word, filed by two outlets on consecutive days: two days, two
+    # stories, one on each day's page.
+    items, _ = fixture_day()
+    first = next(i for i in items if i.id == "kyivpost-grain-izmail")
+    second = replace(next(i for i in items if i.id == "ukrinform-izmail-port"),
+                     headline=first.headline, text=first.text, date=date(2023, 10, 18))
+    assert len(group_stories([first, second], threshold=THRESHOLD, theme_order=ORDER)) == 2
+    days = make_days([first, second], config).days
+    assert [(d.date, [len(s.items) for s in d.stories]) for d in days] == [
+        (date(2023, 10, 17), [1]), (date(2023, 10, 18), [1])]
 
 
 def test_same_person_in_two_events_is_not_merged():
