@@ -10,18 +10,23 @@ failed build leaves the previous site whole.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+import pickle
 import shutil
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .cache import ParseCache, parse_all
+from .cache import ParseCache, ParsedInfo, cache_folder, digest_of, parse_infos
 from .config import Config, load_config
-from .days import Groups, dated_items, make_days
+from .days import Groups, ItemRef, Load, dated_refs, item_ref, load_parsed, make_days_lazy
 from .feeds import render_feeds
-from .model import Article, Day, Item, OutputFile, Problem, RawArticle
-from .read import ReadError, discover_articles, read_article
+from .model import Day, Item, OutputFile, Problem, RawArticle
+from .read import ReadError, find_articles, read_article, read_articles
 from .render import make_site, render_site
 from .urls import Urls
 
@@ -32,7 +37,7 @@ class Prepared:
 
     config: Config
     base_url: str
-    days: tuple[Day, ...]  # oldest first
+    days: Sequence[Day]  # oldest first; a day's stories are decoded when first read
     files: list[OutputFile]
     problems: list[Problem]  # every problem, in input order (left-out ones included)
     left_out: list[Problem]  # inputs not on the site, each with why and the fix
@@ -41,6 +46,7 @@ class Prepared:
     pages: int = 0  # HTML pages
     feeds: int = 0  # feed files
     seconds: float = 0.0
+    keys: dict[str, str] = field(default_factory=dict)  # output path -> what made its bytes
 
 
 @dataclass(slots=True)
@@ -60,31 +66,56 @@ def prepare(root: Path, *, base_url: str | None = None,
     settings = config.settings
     urls = Urls(base_url or settings.base_url)
     cache = cache if cache is not None else ParseCache.for_project(settings)
+    with collector_paused():
+        raws, problems, left_out = read_all(root, config, cache)
+        parsed, parse_problems, failed = parse_articles(raws, config, cache)
+        problems += parse_problems
+        refs, undated = dated_refs(parsed)
+        left_out += failed + undated
+        merge, split = editor_groups(raws)
+        load = item_loader(raws, config, cache)
 
-    raws, problems, left_out = read_all(root, config, cache)
-    articles, parse_problems, failed = parse_articles(raws, config, cache)
-    problems += parse_problems
-    items, undated = dated_items(articles)
-    left_out += failed + undated
-    merge, split = editor_groups(raws)
+        # --- content/: hand-written items and corrections (digest/content.py) ---------------
+        refs, more_merge, more_split, content_problems = add_content(root, config, refs, load)
+        merge, split = merge + more_merge, split + more_split
+        problems += content_problems
 
-    # --- content/: hand-written items and corrections (digest/content.py) -------------------
-    items, more_merge, more_split, content_problems = add_content(root, config, items)
-    merge, split = merge + more_merge, split + more_split
-    problems += content_problems
-
-    result = make_days(items, config, merge=merge, split=split, memo=cache.memo)
-    left_out += result.problems
-    site = make_site(result.days, config, urls, memo=cache.memo)
-    files = render_site(site)
-    feeds = render_feeds(site)
+        result = make_days_lazy(refs, config, load=load, merge=merge, split=split,
+                                memo=cache.memo)
+        left_out += result.problems
+        site = make_site(result.days, config, urls, memo=cache.memo)
+        files = render_site(site)
+        feeds = render_feeds(site)
+        cache.save(build=urls.base_url)
     # The parser repeats the reading problems among an article's warnings: say each once.
     problems = list(dict.fromkeys(problems + left_out))
     return Prepared(
         config=config, base_url=urls.base_url, days=result.days, files=files + feeds,
-        problems=problems, left_out=left_out, articles=len(articles),
+        problems=problems, left_out=left_out, articles=len(parsed),
         items=result.items, pages=sum(f.path.endswith(".html") for f in files),
-        feeds=len(feeds), seconds=time.perf_counter() - started)
+        feeds=len(feeds), seconds=time.perf_counter() - started, keys=site.keys)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """A build makes millions of small objects that live until it ends (the index, items,
+    pages): the cyclic garbage collector would scan them again and again, for a third of a
+    rebuild's time, to find almost nothing. So it is paused, and what the build made is then
+    frozen (`gc.freeze`): never scanned, yet freed as usual when no longer referenced. The
+    few cycles a build leaves are collected when the next build in the same process (a
+    preview) begins."""
+    if not gc.isenabled():  # paused already (prepare within build_site)
+        yield
+        return
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def build_site(root: Path, *, base_url: str | None = None, out: Path | None = None,
@@ -92,10 +123,14 @@ def build_site(root: Path, *, base_url: str | None = None, out: Path | None = No
     """Prepare the site and write it to `out` (default: the settings' output folder).
     `strict` is the CLI's business (exit code); the site is written either way."""
     started = time.perf_counter()
-    prepared = prepare(root, base_url=base_url, cache=cache)
-    settings = prepared.config.settings
-    target = out if out is not None else root / settings.output
-    written = write_site(prepared.files, target)
+    with collector_paused():
+        prepared = prepare(root, base_url=base_url, cache=cache)
+        settings = prepared.config.settings
+        target = out if out is not None else root / settings.output
+        # What was written where, and the site before, beside the cache.
+        folder = cache.folder if cache is not None else cache_folder(settings)
+        record = folder / f"site-{digest_of(str(target.absolute()))[:16]}" if folder else None
+        written = write_site(prepared.files, target, keys=prepared.keys, record=record)
     return BuildResult(prepared, target, written, time.perf_counter() - started,
                        list(prepared.problems))
 
@@ -107,27 +142,28 @@ def read_all(root: Path, config: Config, cache: ParseCache | None = None
              ) -> tuple[list[RawArticle], list[Problem], list[Problem]]:
     """Every article of seeds/, the problems found reading them, and the unreadable ones.
     Files unchanged since the last build (by size and time) come from the cache's index,
-    without their text: parse_all reads them again only if it has to parse them."""
+    without their text: parse_articles reads them again only if it has to parse them."""
     index = cache.reads if cache is not None else None
+    paths = find_articles(root / config.settings.seeds)
+    known = [index.get(path) if index is not None else None for path in paths]
+    unread = [path for path, raw in zip(paths, known, strict=True) if raw is None]
+    fresh = dict(zip(unread, read_articles([Path(p) for p in unread], root), strict=True))
     raws: list[RawArticle] = []
     problems: list[Problem] = []
     left_out: list[Problem] = []
-    paths = discover_articles(root / config.settings.seeds)
-    for path in paths:
-        raw = index.get(path) if index is not None else None
+    for path, raw in zip(paths, known, strict=True):
         if raw is None:
-            try:
-                raw = read_article(path, root)
-            except ReadError as exc:
-                left_out.append(_left_out(exc.problem))
+            read = fresh[path]
+            if isinstance(read, ReadError):
+                left_out.append(_left_out(read.problem))
                 continue
+            raw = read
             if index is not None:
                 index.put(path, raw)
         raws.append(raw)
         problems += raw.problems
     if index is not None:
-        index.forget_others({str(p) for p in paths})
-        index.save()
+        index.forget_others(set(paths))
     return raws, problems, left_out
 
 
@@ -137,24 +173,50 @@ def _left_out(problem: Problem) -> Problem:
 
 
 def parse_articles(raws: list[RawArticle], config: Config, cache: ParseCache
-                   ) -> tuple[list[Article], list[Problem], list[Problem]]:
-    """Parsed articles, their warnings, and the articles the parser failed on."""
-    articles: list[Article] = []
+                   ) -> tuple[list[ParsedInfo], list[Problem], list[Problem]]:
+    """What the build needs of each parsed article (its items are loaded when a day that
+    changed needs them), their warnings, and the articles the parser failed on."""
+    parsed: list[ParsedInfo] = []
     problems: list[Problem] = []
     failed: list[Problem] = []
-    def reread(raw: RawArticle) -> RawArticle:
-        return read_article(config.settings.root / raw.path, config.settings.root)
-
-    for article, problem in parse_all(raws, config.sources, config.settings, cache,
-                                      reread=reread):
+    for info, problem in parse_infos(raws, config.sources, config.settings, cache,
+                                     reread=_reader(config)):
         if problem is not None:
             failed.append(_left_out(problem))
-        if article is not None:
-            articles.append(article)
-            # An undated article's own "no date" warning is said once, by dated_items.
-            problems += [w for w in article.warnings if article.date is not None
+        if info is not None:
+            parsed.append(info)
+            # An undated article's own "no date" warning is said once, by dated_refs.
+            problems += [w for w in info.warnings if info.date is not None
                          or "date" not in w.message.lower()]
-    return articles, problems, failed
+    return parsed, problems, failed
+
+
+def _reader(config: Config) -> Callable[[RawArticle], RawArticle]:
+    """Reads an article again (the index gave it without its text)."""
+    root = config.settings.root
+    return lambda raw: read_article(root / raw.path, root)
+
+
+def item_loader(raws: list[RawArticle], config: Config, cache: ParseCache) -> Load:
+    """The items behind refs: from their parsed articles (decoded once, when a day needs one)."""
+    by_path = {raw.path: raw for raw in raws}
+    reread = _reader(config)
+
+    def load(refs: Sequence[ItemRef]) -> list[Item]:
+        items = []
+        for ref in refs:
+            if ref.item is not None:
+                items.append(ref.item)
+                continue
+            assert ref.origin is not None
+            article = cache.article(ref.origin[0], by_path[ref.article_path], config.sources,
+                                    config.settings, reread)
+            if article is None:
+                raise RuntimeError(f"{ref.article_path} changed during the build: build again")
+            items.append(load_parsed(ref, article))
+        return items
+
+    return load
 
 
 def editor_groups(raws: list[RawArticle]) -> tuple[Groups, Groups]:
@@ -167,76 +229,321 @@ def editor_groups(raws: list[RawArticle]) -> tuple[Groups, Groups]:
     return tuple(merge), tuple(split)
 
 
-def add_content(root: Path, config: Config,
-                items: list[Item]) -> tuple[list[Item], Groups, Groups, list[Problem]]:
-    """Hand-written items join the parsed ones, and corrections apply to them.
-    Guarded so that a build works before (and without) digest/content.py."""
+def add_content(root: Path, config: Config, refs: list[ItemRef], load: Load
+                ) -> tuple[list[ItemRef], Groups, Groups, list[Problem]]:
+    """Hand-written items join the parsed ones, and corrections apply to them (only the
+    corrected items are loaded). Guarded so that a build works before (and without)
+    digest/content.py."""
     try:
         from . import content
     except ImportError:
-        return items, (), (), []
+        return refs, (), (), []
     loaded = content.load_content(root, config.settings, config.themes, config.sources)
-    corrected, problems = content.apply_corrections(items, loaded.corrections)
-    return ([*corrected, *loaded.items], loaded.merge, loaded.split,
-            [*loaded.problems, *problems])
+    corrections = loaded.corrections
+    # apply_corrections keeps the order of the items it is given and drops the hidden ones.
+    corrected, problems = content.apply_corrections(
+        load([r for r in refs if r.id in corrections]), corrections)
+    fixed = iter(corrected)
+    out = []
+    for ref in refs:
+        correction = corrections.get(ref.id)
+        if correction is None:
+            out.append(ref)
+        elif not correction.hidden:
+            out.append(item_ref(next(fixed)))
+    out += [item_ref(item) for item in loaded.items]
+    return out, loaded.merge, loaded.split, [*loaded.problems, *problems]
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 
-def safe_target(folder: Path, relative: str) -> Path:
-    """Where an output file goes, refusing any path that would land outside `folder`."""
+def _parts(relative: str) -> tuple[str, ...]:
+    """The parts of an output path, refusing any path that could land outside its folder."""
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative:
         raise ValueError(f"output path {relative!r} is outside the output folder")
-    target = folder.joinpath(*pure.parts)
+    return pure.parts
+
+
+def safe_target(folder: Path, relative: str) -> Path:
+    """Where an output file goes, refusing any path that would land outside `folder`."""
+    target = folder.joinpath(*_parts(relative))
     if not target.resolve().is_relative_to(folder.resolve()):
         raise ValueError(f"output path {relative!r} is outside the output folder")
     return target
 
 
-def write_site(files: list[OutputFile], out: Path) -> int:
-    """Write the files into a new folder beside `out`, then swap it in: old -> backup,
-    new -> out, backup deleted. Never empties `out` first, so a failure leaves it whole.
-    Files whose bytes did not change are hard-linked from the old site (cheap, same bytes).
-    Returns how many files are new or changed."""
+def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | None = None,
+               record: Path | None = None) -> int:
+    """Write the files as the new `out`: made in a folder beside it, then swapped in (old ->
+    backup, new -> out), so that `out` is never emptied first and a failure leaves it whole.
+    Returns how many files are new or changed.
+
+    Without `record`, the new folder is made whole, with the files whose bytes did not change
+    hard-linked from the old site. `record` (a folder of the cache) makes it quicker: it keeps
+    what the last write put in `out` (each file's key, from `keys`: what made its bytes; and
+    its size, time and inode) and the site before that one. The new site is then that kept
+    site with only the files that differ replaced; and when `out` holds `files` already,
+    nothing is written at all."""
     out = out.absolute()
+    keys = keys or {}
+    seen: set[str] = set()
+    for file in files:
+        _parts(file.path)
+        if file.path in seen:
+            raise ValueError(f"two outputs want {file.path} ({file.made_from})")
+        seen.add(file.path)
+    now = _Written.load(record / "out" if record else None, out)  # what `out` holds
+    if now is not None and now.holds(files, keys):
+        return 0
+    spare = record / "site" if record else None
+    kept = _Written.load(record / "site" if record else None, spare) if spare else None
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = out.with_name(f".{out.name}.new-{os.getpid()}")
     backup = out.with_name(f".{out.name}.old-{os.getpid()}")
     for leftover in (fresh, backup):
         if leftover.exists():
-            shutil.rmtree(leftover)
-    changed = 0
+            _remove_tree(leftover)
+    old_intact = now is not None and now.intact()
     try:
-        fresh.mkdir()
-        seen: set[str] = set()
-        for file in files:
-            if file.path in seen:
-                raise ValueError(f"two outputs want {file.path} ({file.made_from})")
-            seen.add(file.path)
-            target = safe_target(fresh, file.path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not _link_unchanged(out, file, target):
-                target.write_bytes(file.data)
-                changed += 1
+        if spare is not None and kept is not None and kept.intact() and _move(spare, fresh):
+            kept.root = str(fresh)  # its files' signatures do not change with the move
+            changed = _update(fresh, kept, files, keys, out, now)
+        else:
+            if spare is not None and spare.exists():
+                _remove_tree(spare)
+            changed = _fill(fresh, files, keys, out, now)
         if out.exists():
             os.replace(out, backup)
         os.replace(fresh, out)
     except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
+        _remove_tree(fresh)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    if record is None or spare is None:
+        _remove_tree(backup)
+        return changed
+    # The old site, kept for the next write: what the record said of it, where still true.
+    if now is not None and old_intact and _move(backup, spare):
+        now.moved(spare).save(record / "site")
+    else:
+        _remove_tree(backup)
+        _Written.forget(record / "site")
+    _Written.of(files, keys, out).save(record / "out")
     return changed
 
 
-def _link_unchanged(old_site: Path, file: OutputFile, target: Path) -> bool:
-    old = old_site.joinpath(*PurePosixPath(file.path).parts)
+_IO_THREADS = 4  # system calls run in parallel: a few threads write a site much faster
+
+
+def _fill(site: Path, files: list[OutputFile], keys: Mapping[str, str], out: Path,
+          now: _Written | None) -> int:
+    """Make `site` (a new folder) hold `files`: each file hard-linked from `out` when it has
+    the same bytes there, else written. Returns how many were written."""
+
+    def place(file: OutputFile) -> bool:
+        target = os.path.join(site, file.path)
+        if _link_same(out, file, target, now is not None and now.same(file, keys)):
+            return False
+        with open(target, "wb") as stream:
+            stream.write(file.data)
+        return True
+
+    site.mkdir()
+    with ThreadPoolExecutor(max_workers=_IO_THREADS) as pool:
+        for level in _folders_by_depth(files):
+            list(pool.map(os.mkdir, [os.path.join(site, f) for f in level], chunksize=64))
+        return sum(pool.map(place, files, chunksize=64))
+
+
+def _update(site: Path, kept: _Written, files: list[OutputFile], keys: Mapping[str, str],
+            out: Path, now: _Written | None) -> int:
+    """Make `site` (a kept site, `kept` saying what it holds) hold `files`. Its files may be
+    hard links to the files of `out`: a file is never changed in place, but replaced. Returns
+    how many files differ from `out`'s."""
+    wanted = {f.path for f in files}
+    for path in kept.files.keys() - wanted:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(site, path))
+    needed = {f for level in _folders_by_depth(files) for f in level}
+    for folder in sorted(kept.folders.keys() - needed - {""}, key=lambda f: -f.count("/")):
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.join(site, folder))
+    for level in _folders_by_depth(files):
+        for folder in level:
+            if folder not in kept.folders:
+                os.makedirs(os.path.join(site, folder), exist_ok=True)
+
+    def place(file: OutputFile) -> bool:
+        target = os.path.join(site, file.path)
+        in_out = now.same(file, keys) if now is not None and file.path in keys \
+            else _same_bytes(os.path.join(out, file.path), file.data)
+        if not (kept.same(file, keys) if file.path in keys
+                else _same_bytes(target, file.data)):
+            partial = f"{target}.{os.getpid()}.partial"
+            if not _link_same(out, file, partial, in_out):
+                with open(partial, "wb") as stream:
+                    stream.write(file.data)
+            os.replace(partial, target)
+            if os.path.lexists(partial):  # both names were links to one file: rename did nothing
+                os.unlink(partial)
+        return not in_out
+
+    with ThreadPoolExecutor(max_workers=_IO_THREADS) as pool:
+        return sum(pool.map(place, files, chunksize=64))
+
+
+def _folders_by_depth(files: list[OutputFile]) -> list[list[str]]:
+    """Every folder the files need, parents first: a list per depth."""
+    folders: set[str] = set()
+    for file in files:
+        folder = os.path.dirname(file.path)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    levels: dict[int, list[str]] = {}
+    for folder in sorted(folders):
+        levels.setdefault(folder.count("/"), []).append(folder)
+    return [levels[depth] for depth in sorted(levels)]
+
+
+def _move(folder: Path, to: Path) -> bool:
+    """Rename a folder (on the same file system only)."""
     try:
-        if old.is_file() and not old.is_symlink() and old.stat().st_size == len(file.data) \
-                and old.read_bytes() == file.data:
-            os.link(old, target)
-            return True
+        to.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(folder, to)
+        return True
     except OSError:
-        pass  # a file system without hard links: write the bytes instead
-    return False
+        return False
+
+
+def _remove_tree(folder: Path) -> None:
+    """shutil.rmtree, its subfolders in parallel threads."""
+    try:
+        tops = list(os.scandir(folder))
+    except OSError:
+        return
+    parts = []
+    for entry in tops:
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                parts += [e.path for e in os.scandir(entry.path)]
+            except OSError:
+                parts.append(entry.path)
+
+    def remove(path: str) -> None:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    with ThreadPoolExecutor(max_workers=_IO_THREADS) as pool:
+        list(pool.map(remove, parts))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _link_same(old_site: Path, file: OutputFile, target: str, known: bool) -> bool:
+    """Hard-link the old site's file when it has the same bytes (`known`: it has)."""
+    old = os.path.join(old_site, file.path)
+    try:
+        if not (known or _same_bytes(old, file.data)):
+            return False
+        os.link(old, target)
+        return True
+    except OSError:
+        return False  # a file system without hard links: write the bytes instead
+
+
+Signature = tuple[int, int, int] | None  # size, modification time, inode; None: no such file
+
+
+@dataclass(slots=True)
+class _Written:
+    """What a write put in a site folder `root`: each file's key (None: unknown, compare the
+    bytes) and signature, and the signature of each folder (a file added to or removed from
+    a folder changes the folder's time)."""
+
+    root: str
+    files: dict[str, tuple[str | None, Signature]]
+    folders: dict[str, Signature]
+
+    @classmethod
+    def load(cls, record: Path | None, root: Path | None) -> _Written | None:
+        if record is None or root is None:
+            return None
+        try:
+            written = cls(*pickle.loads(record.with_suffix(".pickle").read_bytes()))
+        except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError):
+            return None
+        return written if written.root == str(root) else None
+
+    @staticmethod
+    def forget(record: Path) -> None:
+        record.with_suffix(".pickle").unlink(missing_ok=True)
+
+    @classmethod
+    def of(cls, files: list[OutputFile], keys: Mapping[str, str], root: Path) -> _Written:
+        folders = {"", *(f for level in _folders_by_depth(files) for f in level)}
+        return cls(str(root),
+                   {f.path: (keys.get(f.path), _signature(os.path.join(root, f.path)))
+                    for f in files},
+                   {d: _signature(os.path.join(root, d)) for d in folders})
+
+    def moved(self, root: Path) -> _Written:
+        """The record of this site once moved to `root`: a file whose signature changed
+        since (an editor's hand?) is still there, with its key unknown."""
+        files = {}
+        for path, (key, signature) in self.files.items():
+            now = _signature(os.path.join(root, path))
+            files[path] = (key if now == signature else None, now)
+        return _Written(str(root), files,
+                        {d: _signature(os.path.join(root, d)) for d in self.folders})
+
+    def save(self, record: Path) -> None:
+        target = record.with_suffix(".pickle")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps((self.root, self.files, self.folders)))
+            os.replace(tmp, target)
+        except OSError:
+            pass  # only costs time
+
+    def same(self, file: OutputFile, keys: Mapping[str, str]) -> bool:
+        """Whether the site holds this file's bytes, by its key and signature."""
+        key = keys.get(file.path)
+        last = self.files.get(file.path)
+        return key is not None and last is not None and last[0] == key \
+            and last[1] is not None and last[1] == _signature(os.path.join(self.root, file.path))
+
+    def intact(self) -> bool:
+        """Whether no file was added to or removed from the site since."""
+        return all(_signature(os.path.join(self.root, d)) == sig
+                   for d, sig in self.folders.items())
+
+    def holds(self, files: list[OutputFile], keys: Mapping[str, str]) -> bool:
+        """Whether the site holds exactly `files`: the same paths as last time, each with the
+        same key and signature (or bytes), in folders none of which changed since."""
+        if {f.path for f in files} != self.files.keys() or not self.intact():
+            return False
+        return all(self.same(f, keys) if f.path in keys
+                   else _same_bytes(os.path.join(self.root, f.path), f.data) for f in files)
+
+
+def _signature(path: str) -> Signature:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    try:
+        if os.path.islink(path) or os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as stream:
+            return stream.read() == data
+    except OSError:
+        return False

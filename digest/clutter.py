@@ -16,6 +16,9 @@ from functools import lru_cache
 from .config import Sources
 from .model import Source
 
+_DASHED = re.compile(r"^\s*[-–—].*[-–—]$")  # "– Sub-heading –": dashes around, not a bullet
+_SPACES = re.compile(r"[ \t]+")
+_WORDS = re.compile(r"\w+")
 BULLET = re.compile(r"^\s*(?:[•·▪◦●■□►▶✓✔*]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 # A sentence ends with . ! ? or … possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*$")
@@ -89,15 +92,15 @@ def split_lines(text: str) -> list[Line]:
     for number, raw in enumerate(text.split("\n"), start=1):
         raw = raw.rstrip()
         # "– Sub-heading –" opens with a dash too, but closes with one: it is not a list item.
-        bullet = None if re.match(r"^\s*[-–—].*[-–—]$", raw) else BULLET.match(raw)
+        bullet = None if _DASHED.match(raw) else BULLET.match(raw)
         stripped = raw[bullet.end():] if bullet else raw.strip()
-        lines.append(Line(number, re.sub(r"[ \t]+", " ", stripped).strip(), bool(bullet),
+        lines.append(Line(number, _SPACES.sub(" ", stripped).strip(), bool(bullet),
                           raw.startswith((" ", "\t")) and not bullet))
     return lines
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORDS.findall(text))
 
 
 def is_headline_like(text: str, max_words: int = 25) -> bool:

@@ -74,6 +74,9 @@ _TIME_PATTERN = re.compile(
     rf"(?<![\d:.])(?:{_CLOCK})(?![\d:])(?:\s*\(?{_ZONE}\)?)?(?![a-z])", re.I
 )
 _MILITARY_TIME = re.compile(rf"(?<![\d:.])(?P<hhmm>[0-2]\d[0-5]\d)\s*{_ZONE}(?![a-z])", re.I)
+_WHITESPACE = re.compile(r"\s+")
+_OFFSET = re.compile(r"(?:gmt|utc)?\s?([+-])\s?(\d{1,2}):?(\d{2})?")
+_TIME_LEAD = re.compile(r"[\s,|/–—-]*(?:at\s+)?")
 _DAY_NUMBER = [
     re.compile(r"\bday\s+(?P<n>\d{1,4})\s+of\s+(?:the\s+)?(?:full[- ]scale\s+|russian\s+)*"
                r"(?:invasion|war|conflict|aggression|offensive|special military operation)", re.I),
@@ -127,14 +130,14 @@ def parse_zone(text: str | None) -> tzinfo | str | None:
     """A zone as printed after a time: tzinfo, "local", or None when absent or unknown."""
     if not text:
         return None
-    key = re.sub(r"\s+", " ", text.strip().lower())
+    key = _WHITESPACE.sub(" ", text.strip().lower())
     if key in FIXED_ZONES:
         return FIXED_ZONES[key]
     if key in _NAMED_ZONES:
         return ZoneInfo(_NAMED_ZONES[key])
     if key == "local time":
         return "local"
-    offset = re.fullmatch(r"(?:gmt|utc)?\s?([+-])\s?(\d{1,2}):?(\d{2})?", key)
+    offset = _OFFSET.fullmatch(key)
     if offset:
         sign = -1 if offset.group(1) == "-" else 1
         delta = timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0))
@@ -221,7 +224,7 @@ def _from_match(match: re.Match[str], text: str) -> FoundDate | None:
     else:
         # A time close after the date belongs to it: "…, Thursday // 14:26", "28th Sep 23 4:23 pm".
         rest = text[end:end + 40]
-        lead = re.match(r"[\s,|/–—-]*(?:at\s+)?", rest)
+        lead = _TIME_LEAD.match(rest)
         offset = lead.end() if lead else 0
         found = find_time(rest[offset:])
         if found and found.start == 0:

@@ -3,19 +3,33 @@
 Days are keyed in the site's timezone (an Item's `date` already is). Themes and stories come from
 `digest.themes` and `digest.stories`; this module only gathers, checks and orders. Nothing that
 is left out goes silently: each left-out input comes back as a Problem saying why and the fix.
+
+A day is the unit of caching. Its key is a hash of its items' fingerprints (for a parsed item:
+its article's parse key and place), the rules and the code; a day whose key is unchanged is
+neither grouped again nor even decoded unless a page needs it (`Days`, `DayInfo`).
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any, NamedTuple, overload
 
-from .cache import Memo, code_fingerprint
+from .cache import (
+    Memo,
+    ParsedInfo,
+    code_fingerprint,
+    digest_of,
+    item_tuple,
+    pack,
+    unpack,
+    worker_started,
+)
 from .config import Config, Theme
 from .model import Article, Day, Item, Problem, Story
 
@@ -66,27 +80,79 @@ def story_headline(story: Story) -> str:
 # --- gathering ------------------------------------------------------------------------------
 
 
+class ItemRef(NamedTuple):
+    """An item as the day stage first sees it: enough to put it on its day, order it and key
+    the day, without its text. `item` is the Item when it is at hand (hand-written, corrected);
+    otherwise `origin` (parse key, place in the article) says where the build's loader finds it."""
+
+    id: str
+    date: date
+    article_path: str
+    line: int | None
+    fingerprint: str  # changes whenever the item would
+    item: Item | None = None
+    origin: tuple[str, int] | None = None
+
+
+def item_ref(item: Item) -> ItemRef:
+    """The ref of an item at hand: its fingerprint is a hash of every field."""
+    assert item.date is not None
+    return ItemRef(item.id, item.date, item.article_path, item.line, digest_of(item), item)
+
+
+def _undated(path: str) -> Problem:
+    sidecar = path.rsplit(".", 1)[0] + ".yaml"
+    return Problem(path, None,
+                   "no date in the text or metadata, so the article is left out of the site",
+                   f"add `date: YYYY-MM-DD` (the day it covers) to {sidecar}")
+
+
+def _no_items(path: str) -> Problem:
+    return Problem(path, None, "no news items were found in it",
+                   "check that the file holds the article's text")
+
+
 def dated_items(articles: Iterable[Article]) -> tuple[list[Item], list[Problem]]:
     """The items of every dated article; an undated article is left out, with the fix."""
     items: list[Item] = []
     left_out: list[Problem] = []
     for article in articles:
         if article.date is None:
-            sidecar = article.path.rsplit(".", 1)[0] + ".yaml"
-            left_out.append(Problem(
-                article.path, None,
-                "no date in the text or metadata, so the article is left out of the site",
-                f"add `date: YYYY-MM-DD` (the day it covers) to {sidecar}"))
+            left_out.append(_undated(article.path))
             continue
         if not article.items:
-            left_out.append(Problem(article.path, None, "no news items were found in it",
-                                    "check that the file holds the article's text"))
+            left_out.append(_no_items(article.path))
             continue
         for item in article.items:
             if item.date is None:
                 item = replace(item, date=article.date)
             items.append(item)
     return items, left_out
+
+
+def dated_refs(infos: Iterable[ParsedInfo]) -> tuple[list[ItemRef], list[Problem]]:
+    """`dated_items` from what the parse cache knows of each article, without its items: the
+    ref of item n of an article is made into the item by `load_parsed`."""
+    refs: list[ItemRef] = []
+    left_out: list[Problem] = []
+    for info in infos:
+        if info.date is None:
+            left_out.append(_undated(info.path))
+            continue
+        if not info.items:
+            left_out.append(_no_items(info.path))
+            continue
+        for n, (item_id, day, line) in enumerate(info.items):
+            refs.append(ItemRef(item_id, day or info.date, info.path, line, f"{info.key}:{n}",
+                                None, (info.key, n)))
+    return refs, left_out
+
+
+def load_parsed(ref: ItemRef, article: Article) -> Item:
+    """The item a ref of `dated_refs` stands for, as `dated_items` gives it."""
+    assert ref.origin is not None
+    item = article.items[ref.origin[1]]
+    return item if item.date is not None else replace(item, date=article.date)
 
 
 def known_themes(items: Iterable[Item], themes: Sequence[Theme]) -> tuple[list[Item], list[Problem]]:
@@ -110,9 +176,70 @@ def known_themes(items: Iterable[Item], themes: Sequence[Theme]) -> tuple[list[I
 # --- days -----------------------------------------------------------------------------------
 
 
+class DayInfo(NamedTuple):
+    """What pages that list many days need of one day, without its stories: a page is made
+    again only when a key of its days changes, and lists are laid out from the rest."""
+
+    date: date
+    number: int
+    key: str  # a hash of everything the day is made from: same key, same Day
+    themes: tuple[str, ...]  # the theme of each story, in story order
+    # Each outlet of the day's items, in story and item order: its slug, the name its first
+    # item gives, and the (place of the story, place in the story) of each of its items.
+    outlets: tuple[tuple[str, str, tuple[tuple[int, int], ...]], ...]
+
+
+def day_info(day: Day, key: str) -> DayInfo:
+    outlets: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+    for n, story in enumerate(day.stories):
+        for m, item in enumerate(story.items):
+            if item.source_slug:
+                outlets.setdefault(item.source_slug, (item.source or item.source_slug, []))[1] \
+                    .append((n, m))
+    return DayInfo(day.date, day.number, key, tuple(s.theme for s in day.stories),
+                   tuple((slug, name, tuple(places)) for slug, (name, places) in outlets.items()))
+
+
+class Days(Sequence[Day]):
+    """The site's days, oldest first: each one's DayInfo at hand, the Day itself made (or
+    decoded from the cache) the first time it is asked for."""
+
+    def __init__(self, infos: Iterable[DayInfo], load: Callable[[DayInfo], Day]):
+        self.infos = tuple(infos)
+        self._load = load
+        self._days: dict[str, Day] = {}
+
+    @classmethod
+    def of(cls, days: Iterable[Day]) -> Days:
+        """Days at hand, each keyed by a hash of all it holds."""
+        by_key = {digest_of(day): day for day in days}
+        return cls([day_info(day, key) for key, day in by_key.items()], lambda i: by_key[i.key])
+
+    def day(self, info: DayInfo) -> Day:
+        found = self._days.get(info.key)
+        if found is None:
+            found = self._days[info.key] = self._load(info)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.infos)
+
+    @overload
+    def __getitem__(self, index: int) -> Day: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Day, ...]: ...
+    def __getitem__(self, index: int | slice) -> Day | tuple[Day, ...]:
+        if isinstance(index, slice):
+            return tuple(self.day(info) for info in self.infos[index])
+        return self.day(self.infos[index])
+
+    def __iter__(self) -> Iterator[Day]:
+        return (self.day(info) for info in self.infos)
+
+
 @dataclass(frozen=True, slots=True)
 class DaysResult:
-    days: tuple[Day, ...]  # oldest first
+    days: Sequence[Day]  # oldest first (`Days` from make_days_lazy, a tuple from make_days)
     items: int  # items shown
     problems: tuple[Problem, ...]  # items left out, and why
 
@@ -139,46 +266,147 @@ class DayDone:
 
 def make_days(items: Iterable[Item], config: Config, *, merge: Groups = (), split: Groups = (),
               memo: Memo | None = None, workers: int | None = None) -> DaysResult:
-    """Theme every item, group each day's items into stories, pick each day's key events.
+    """Theme every item, group each day's items into stories, pick each day's key events."""
+    result = make_days_lazy([item_ref(i) for i in items], config, load=_at_hand, merge=merge,
+                            split=split, memo=memo, workers=workers)
+    return replace(result, days=tuple(result.days))
 
-    Each day depends only on its own items (and the rules), so days are computed apart: from
-    the memo when their inputs are unchanged, else in worker processes when there are many."""
-    by_day: dict[date, list[Item]] = defaultdict(list)
-    for item in items:
-        assert item.date is not None  # dated_items gave every item its article's date
-        by_day[item.date].append(item)
-    jobs = []
+
+def _at_hand(refs: Sequence[ItemRef]) -> list[Item]:
+    return [ref.item for ref in refs if ref.item is not None]
+
+
+Load = Callable[[Sequence[ItemRef]], list[Item]]  # the items of refs, in their order
+
+
+def make_days_lazy(refs: Iterable[ItemRef], config: Config, *, load: Load,
+                   merge: Groups = (), split: Groups = (), memo: Memo | None = None,
+                   workers: int | None = None) -> DaysResult:
+    """`make_days` from refs: a day whose key is in the memo is not grouped again, and its
+    items are not loaded; its Day is decoded only when asked for.
+
+    Each day depends only on its own items (and the rules), so days are computed apart: in
+    worker processes when there are many."""
+    by_day: dict[date, list[ItemRef]] = defaultdict(list)
+    for ref in refs:
+        by_day[ref.date].append(ref)
+    memo = memo if memo is not None else Memo(None)
+    rules = digest_of(code_fingerprint(), config.themes, config.settings.story_threshold,
+                      config.settings.war_start)
+    plans = []
     twice: list[Problem] = []
     for day in sorted(by_day):
         # In file order (paths are sorted, lines increase), whatever order the parse pool
         # returned them in: a stable input gives stable stories.
-        day_items = _once(sorted(by_day[day], key=lambda i: (i.article_path, i.line or 0, i.id)),
-                          twice)
-        ids = {i.id for i in day_items}
-        jobs.append(DayJob(day, day_items, config.themes, config.settings.story_threshold,
-                           tuple(g for g in merge if ids.intersection(g)),
-                           tuple(g for g in split if ids.intersection(g))))
-    done = _run_jobs(jobs, memo, workers)
-    days = tuple(Day(job.date, config.settings.day_number(job.date), d.stories, d.key_events)
-                 for job, d in zip(jobs, done, strict=True) if d.stories)
-    return DaysResult(days, sum(len(d.items) for d in done),
-                      tuple(twice) + tuple(p for d in done for p in d.problems))
+        day_refs = _once(sorted(by_day[day], key=lambda r: (r.article_path, r.line or 0, r.id)),
+                         twice)
+        ids = {r.id for r in day_refs}
+        day_merge = tuple(g for g in merge if ids.intersection(g))
+        day_split = tuple(g for g in split if ids.intersection(g))
+        key = Memo.key("day", rules, (day, day_merge, day_split,
+                                      tuple(r.fingerprint for r in day_refs)))
+        plans.append(_Plan(day, day_refs, day_merge, day_split, key))
+    maker = _DayMaker(plans, config, load, memo)
+    infos = maker.run(workers)
+    return DaysResult(Days([i for i in infos if i.themes], maker.day),
+                      sum(maker.counts), tuple(twice) + tuple(maker.problems))
 
 
-def _once(items: list[Item], problems: list[Problem]) -> tuple[Item, ...]:
+def _once(refs: list[ItemRef], problems: list[Problem]) -> tuple[ItemRef, ...]:
     """A day's items with each id once. Ids name stories, anchors and the editor's merges, so
     two items with one id (the same article saved twice, or one outlet repeating a headline
     on one day) would be confused: the first (in file order) stays, the other is reported."""
-    seen: dict[str, Item] = {}
-    for item in items:
-        first = seen.setdefault(item.id, item)
-        if first is not item:
+    seen: dict[str, ItemRef] = {}
+    for ref in refs:
+        first = seen.setdefault(ref.id, ref)
+        if first is not ref:
             problems.append(Problem(
-                item.article_path or "?", item.line,
-                f"item `{item.id}` is also in {first.article_path}, so it is shown once",
+                ref.article_path or "?", ref.line,
+                f"item `{ref.id}` is also in {first.article_path}, so it is shown once",
                 "delete one of the two files if they are the same article; otherwise give the "
                 "item a headline of its own"))
     return tuple(seen.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    date: date
+    refs: tuple[ItemRef, ...]  # in file order, each id once
+    merge: Groups
+    split: Groups
+    key: str
+
+
+class _DayMaker:
+    """The days of the plans: their infos from the memo, or computed (and memoized)."""
+
+    def __init__(self, plans: list[_Plan], config: Config, load: Load, memo: Memo):
+        self.plans = {p.key: p for p in plans}
+        self.order = plans
+        self.config = config
+        self.load = load
+        self.memo = memo
+        self.made: dict[str, Day] = {}
+        self.counts: list[int] = []
+        self.problems: list[Problem] = []
+
+    def run(self, workers: int | None) -> list[DayInfo]:
+        found = self.memo.get_many([p.key + ":info" for p in self.order])
+        infos: dict[str, DayInfo] = {}
+        counts: dict[str, int] = {}
+        problems: dict[str, tuple[Problem, ...]] = {}
+        todo = []
+        for plan in self.order:
+            data = found.get(plan.key + ":info")
+            decoded = _info_from(data, plan) if data is not None else None
+            if decoded is None:
+                todo.append(plan)
+            else:
+                infos[plan.key], counts[plan.key], problems[plan.key] = decoded
+        self.memo.store.keep(p.key for p in self.order)  # the Days behind the infos
+        for plan, done in zip(todo, self._compute(todo, workers), strict=True):
+            day = Day(plan.date, self.config.settings.day_number(plan.date), done.stories,
+                      done.key_events)
+            infos[plan.key] = day_info(day, plan.key)
+            counts[plan.key], problems[plan.key] = len(done.items), done.problems
+            self.made[plan.key] = day
+            self.memo.put(plan.key, pack(_day_to_tuple(day)), keep=False)
+            info = infos[plan.key]
+            self.memo.put(plan.key + ":info", marshal.dumps((
+                info.number, info.themes, info.outlets, counts[plan.key],
+                tuple(_problem(p) for p in done.problems))))
+        self.counts = [counts[p.key] for p in self.order]
+        self.problems = [p for plan in self.order for p in problems[plan.key]]
+        return [infos[p.key] for p in self.order]
+
+    def _compute(self, plans: list[_Plan], workers: int | None) -> list[DayDone]:
+        themes, threshold = self.config.themes, self.config.settings.story_threshold
+        jobs = [DayJob(p.date, tuple(self.load(p.refs)), themes, threshold, p.merge, p.split)
+                for p in plans]
+        workers = workers or os.cpu_count() or 1
+        if len(jobs) >= PARALLEL_DAYS and workers > 1:
+            with ProcessPoolExecutor(max_workers=workers,
+                                     initializer=worker_started) as pool:
+                return list(pool.map(day_job, jobs, chunksize=4))
+        return [day_job(job) for job in jobs]
+
+    def day(self, info: DayInfo) -> Day:
+        """The Day of an info: made in this build, else from the memo, else made again."""
+        made = self.made.get(info.key)
+        if made is not None:
+            return made
+        data = self.memo.get(info.key)
+        if data is not None:
+            try:
+                return _day_from_tuple(unpack(data))
+            except (ValueError, TypeError, IndexError):
+                pass  # damaged: make it again
+        plan = self.plans[info.key]
+        done = self._compute([plan], 1)[0]
+        day = Day(plan.date, self.config.settings.day_number(plan.date), done.stories,
+                  done.key_events)
+        self.memo.put(info.key, pack(_day_to_tuple(day)), keep=False)
+        return day
 
 
 def day_job(job: DayJob) -> DayDone:
@@ -198,61 +426,46 @@ def day_job(job: DayJob) -> DayDone:
 PARALLEL_DAYS = 40  # fewer days than this are quicker in one process
 
 
-def _run_jobs(jobs: list[DayJob], memo: Memo | None, workers: int | None) -> list[DayDone]:
-    fingerprint = code_fingerprint() if memo is not None else ""
-    keys = [Memo.key("day", fingerprint, job) for job in jobs]
-    results: list[DayDone | None] = [None] * len(jobs)
-    todo = []
-    for n, job in enumerate(jobs):
-        data = memo.get(keys[n]) if memo is not None else None
-        results[n] = _done_from(data, job) if data is not None else None
-        if results[n] is None:
-            todo.append(n)
-    workers = workers or os.cpu_count() or 1
-    if len(todo) >= PARALLEL_DAYS and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            made = list(pool.map(day_job, [jobs[n] for n in todo], chunksize=8))
-    else:
-        made = [day_job(jobs[n]) for n in todo]
-    for n, done in zip(todo, made, strict=True):
-        results[n] = done
-        if memo is not None:
-            data = _done_to(done, jobs[n])
-            if data is not None:
-                memo.put(keys[n], data)
-    return [r for r in results if r is not None]
+# --- a day as plain values (the memo's form) ------------------------------------------------
 
 
-def _done_to(done: DayDone, job: DayJob) -> bytes | None:
-    """A day's result as JSON that points into the job's items (which the key covers)."""
-    where = {id(item): n for n, item in enumerate(done.items)}
-    if any(id(i) not in where for s in done.stories for i in s.items):
-        return None  # the story stage changed an item: do not guess, compute it next time
-    # Key events are copies of stories (with their score set) sharing the stories' items.
-    index = {id(s.items): n for n, s in enumerate(done.stories)}
-    if any(id(s.items) not in index for s in done.key_events):
-        return None
-    data = {
-        "themes": [i.theme for i in done.items],
-        "kept": [next(n for n, i in enumerate(job.items) if i.id == k.id and
-                      i.article_path == k.article_path and i.line == k.line) for k in done.items],
-        "problems": [[p.path, p.line, p.message, p.fix, p.severity] for p in done.problems],
-        "stories": [[s.id, s.headline, s.theme, s.key_event_score,
-                     [where[id(i)] for i in s.items]] for s in done.stories],
-        "keys": [[index[id(s.items)], s.key_event_score] for s in done.key_events],
-    }
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+def _problem(p: Problem) -> tuple[Any, ...]:
+    return (p.path, p.line, p.message, p.fix, p.severity)
 
 
-def _done_from(data: bytes, job: DayJob) -> DayDone | None:
+def _info_from(data: bytes, plan: _Plan
+               ) -> tuple[DayInfo, int, tuple[Problem, ...]] | None:
     try:
-        d = json.loads(data)
-        items = tuple(replace(job.items[n], theme=theme)
-                      for n, theme in zip(d["kept"], d["themes"], strict=True))
-        stories = tuple(Story(id=sid, date=job.date, headline=headline, theme=theme,
-                              items=tuple(items[n] for n in members), key_event_score=score)
-                        for sid, headline, theme, score, members in d["stories"])
-        return DayDone(items, tuple(Problem(*p) for p in d["problems"]), stories,
-                       tuple(replace(stories[n], key_event_score=score) for n, score in d["keys"]))
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None  # a damaged memo: compute the day again
+        number, themes, outlets, count, problems = marshal.loads(data)
+        info = DayInfo(plan.date, number, plan.key, themes, outlets)
+        return info, count, tuple(Problem(*p) for p in problems)
+    except (ValueError, TypeError, EOFError):
+        return None  # damaged: compute the day again
+
+
+def _story_tuple(story: Story, where: dict[int, int]) -> tuple[Any, ...]:
+    return (story.id, story.date, story.headline, story.theme,
+            tuple(where[id(i)] for i in story.items), story.key_event_score)
+
+
+def _day_to_tuple(day: Day) -> tuple[Any, ...]:
+    """Each item once (key events share the stories' items)."""
+    items: list[tuple[Any, ...]] = []
+    where: dict[int, int] = {}
+    for story in (*day.stories, *day.key_events):
+        for item in story.items:
+            if id(item) not in where:
+                where[id(item)] = len(items)
+                items.append(item_tuple(item))
+    return (day.date, day.number, tuple(items),
+            tuple(_story_tuple(s, where) for s in day.stories),
+            tuple(_story_tuple(s, where) for s in day.key_events))
+
+
+def _day_from_tuple(t: Sequence[Any]) -> Day:
+    day, number, item_tuples, stories, keys = t
+    items = [Item(*i) for i in item_tuples]
+    pick = items.__getitem__
+    return Day(day, number,
+               tuple([Story(a, b, c, d, tuple(map(pick, e)), f) for a, b, c, d, e, f in stories]),
+               tuple([Story(a, b, c, d, tuple(map(pick, e)), f) for a, b, c, d, e, f in keys]))

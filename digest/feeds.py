@@ -8,6 +8,7 @@ or rewording a headline never re-sends old days as unread.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from . import __version__
 from .cache import Memo
 from .config import Theme
-from .days import short_date, story_headline, top_story
+from .days import DayInfo, short_date, story_headline, top_story
 from .model import Day, OutputFile, Story
 from .render import Site
 
@@ -31,6 +32,7 @@ class Entry:
     stories: tuple[Story, ...]
     id: str
     link: str  # site path of the page it shows
+    key: str = ""  # the day's key (DayInfo.key): the entry's content is memoized by it
 
 
 def entry_id(day: date, theme: str | None = None) -> str:
@@ -75,7 +77,7 @@ def _summary(entry: Entry, site: Site) -> str:
 
 def _content(entry: Entry, site: Site, theme: Theme | None) -> str:
     """The entry's full HTML, links absolute; from the memo when the day is unchanged."""
-    key = Memo.key("feed-entry", site.fingerprint, (entry.day, theme))
+    key = _content_key(site, entry.key or entry.day, theme)
     if site.memo is not None and (data := site.memo.get(key)) is not None:
         return data.decode("utf-8")
     template = site.env.get_template("feed_entry.html")
@@ -85,6 +87,11 @@ def _content(entry: Entry, site: Site, theme: Theme | None) -> str:
     if site.memo is not None:
         site.memo.put(key, html.encode("utf-8"))
     return html
+
+
+def _content_key(site: Site, day: str | Day, theme: Theme | None) -> str:
+    # A theme is in the site's fingerprint (the settings): its slug will do.
+    return Memo.key("feed-entry", site.fingerprint, (day, theme.slug if theme else None))
 
 
 def feed_files(site: Site, entries: Sequence[Entry], *, title: str, description: str,
@@ -128,27 +135,45 @@ def feed_files(site: Site, entries: Sequence[Entry], *, title: str, description:
 
 def render_feeds(site: Site) -> list[OutputFile]:
     """/feed.xml and /atom.xml, and the same for every theme."""
-    days = list(reversed(site.days))
+    infos = list(reversed(site.days.infos))
     settings = site.config.settings
-    entries = [Entry(day, day.stories, entry_id(day.date), site.urls.day(day.date))
-               for day in days]
-    files = feed_files(site, entries, title=settings.title, description=settings.description,
-                       feed_id="digest:feed", page="", rss_path="feed.xml",
-                       atom_path="atom.xml")
+    files = _feed(site, infos[:settings.feed_entries], None, title=settings.title,
+                  description=settings.description, feed_id="digest:feed", page="",
+                  rss_path="feed.xml", atom_path="atom.xml")
     for theme in site.themes:
-        theme_entries = []
-        for day in days:
-            stories = tuple(s for s in day.stories if s.theme == theme.slug)
-            if stories:
-                link = f"{site.urls.day(day.date)}#theme-{theme.slug}-{day.date.isoformat()}"
-                theme_entries.append(Entry(day, stories, entry_id(day.date, theme.slug), link))
-            if len(theme_entries) >= settings.feed_entries:
-                break
-        files += feed_files(
-            site, theme_entries, title=f"{settings.title}: {theme.name}",
+        days = [info for info in infos if theme.slug in info.themes][:settings.feed_entries]
+        files += _feed(
+            site, days, theme, title=f"{settings.title}: {theme.name}",
             description=theme.description or f"{theme.name}, day by day.",
             feed_id=f"digest:theme:{theme.slug}", page=site.urls.theme(theme.slug),
-            rss_path=site.urls.theme_feed(theme.slug), atom_path=site.urls.theme_atom(theme.slug),
-            theme=theme)
+            rss_path=site.urls.theme_feed(theme.slug), atom_path=site.urls.theme_atom(theme.slug))
+    site.keep_markdown()
     return files
 
+
+def _feed(site: Site, days: Sequence[DayInfo], theme: Theme | None, **how: str
+          ) -> list[OutputFile]:
+    """One feed of `days` (newest first; under one theme, or all of them): its RSS and Atom
+    files, from the memo when its days (by their keys) and settings are unchanged."""
+
+    def entry(info: DayInfo) -> Entry:
+        day = site.day(info)
+        if theme is None:
+            return Entry(day, day.stories, entry_id(day.date), site.urls.day(day.date), info.key)
+        stories = tuple(s for s in day.stories if s.theme == theme.slug)
+        link = f"{site.urls.day(day.date)}#theme-{theme.slug}-{day.date.isoformat()}"
+        return Entry(day, stories, entry_id(day.date, theme.slug), link, info.key)
+
+    def make() -> bytes:
+        rss, atom = feed_files(site, [entry(info) for info in days], theme=theme, **how)
+        return marshal.dumps((rss.data, atom.data))
+
+    if site.memo is not None:
+        # The entries' content behind a feed that did not change is still wanted next time.
+        site.memo.store.keep(_content_key(site, info.key, theme) for info in days)
+    data = site.memoized("feed", (how, theme.slug if theme else None,
+                                  [info.key for info in days]), make,
+                         paths=(how["rss_path"], how["atom_path"]))
+    rss, atom = marshal.loads(data)
+    return [OutputFile(how["rss_path"], rss, f"rss feed {how['feed_id']}"),
+            OutputFile(how["atom_path"], atom, f"atom feed {how['feed_id']}")]

@@ -39,6 +39,13 @@ _ROLE_WORDS = {
     "defense", "foreign", "business", "news", "world", "international", "security",
     "diplomatic", "economics", "deputy", "managing", "associate", "digital", "special",
 }
+_BYLINE_END = re.compile(r"[|,(•·]")
+_WHITESPACE = re.compile(r"\s+")
+_VIEWS = re.compile(r"[\d,.]+\s*views?\b", re.IGNORECASE)
+_DATELINE_WORDS = re.compile(r"\b(published|updated|posted|last|on|at|views?|am|pm|gmt|utc)\b",
+                             re.IGNORECASE)
+_LONG_NUMBER = re.compile(r"\d{3,}")
+_SLUG_WORDS = re.compile(r"[a-z0-9]+")
 _NAME_PARTICLES = {"de", "van", "von", "der", "da", "di", "al", "bin", "la", "le", "and"}
 
 
@@ -140,7 +147,7 @@ def find_byline(d: Draft, ctx: Context) -> Draft:
 
 
 def _author_name(text: str) -> str:
-    words = re.split(r"\s+", re.split(r"[|,(•·]", text)[0].strip())
+    words = _WHITESPACE.split(_BYLINE_END.split(text)[0].strip())
     name: list[str] = []
     for word in words:
         bare = word.strip(".").lower()
@@ -157,14 +164,13 @@ def _is_dateline(text: str, found: FoundDate) -> bool:
     if SENTENCE_END.search(text) and not text.rstrip(".").endswith(("am", "pm", "m")):
         return False  # "The war began on February 24, 2022." is a sentence, not a dateline
     rest = text[: found.start] + " " + text[found.end:]
-    rest = re.sub(r"[\d,.]+\s*views?\b", " ", rest, flags=re.IGNORECASE)
-    rest = re.sub(r"\b(published|updated|posted|last|on|at|views?|am|pm|gmt|utc)\b", " ", rest,
-                  flags=re.IGNORECASE)
-    return word_count(rest) <= 3 and not re.search(r"\d{3,}", rest)
+    rest = _VIEWS.sub(" ", rest)
+    rest = _DATELINE_WORDS.sub(" ", rest)
+    return word_count(rest) <= 3 and not _LONG_NUMBER.search(rest)
 
 
 def _dateline_of(text: str) -> FoundDate | None:
-    if word_count(text) > 16 or not any(c.isdigit() for c in text):
+    if not any(map(str.isdigit, text)) or word_count(text) > 16:
         return None
     found = find_dates(text)
     return found[0] if found and _is_dateline(text, found[0]) else None
@@ -397,7 +403,7 @@ def parse_article(raw: RawArticle, sources: Sources, settings: Settings) -> Arti
 
 
 def _slug(text: str, max_words: int = 8) -> str:
-    words = re.findall(r"[a-z0-9]+", anyascii(text).lower())
+    words = _SLUG_WORDS.findall(anyascii(text).lower())
     return "-".join(words[:max_words])[:64].strip("-")
 
 

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import unicodedata
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from . import config as _config
 from .config import Checker, line_of, parse_yaml, valid_timezone
 from .model import Problem, RawArticle
 
@@ -45,22 +52,52 @@ class ReadError(Exception):
 def relative(path: Path, root: Path) -> str:
     """The path as the editor knows it: relative to the project when inside it."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(_resolved(root)).as_posix()
     except ValueError:
         return str(path)
 
 
+@lru_cache(maxsize=8)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
 def discover_articles(folder: Path) -> list[Path]:
     """Article files under `folder`, sorted; dotfiles and sidecars are not articles."""
+    return [Path(path) for path in find_articles(folder)]
+
+
+def find_articles(folder: Path) -> list[str]:
+    """The paths (as text) of `discover_articles`: sorted by their parts, as Paths sort; files
+    and folders whose names start with "." or "_" are left out, and symbolic links to folders
+    are not followed."""
     if not folder.is_dir():
         return []
-    found = [
-        path for path in folder.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in ARTICLE_SUFFIXES
-        and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
-    ]
-    return sorted(found)
+    found: list[tuple[str, ...]] = []
+
+    def walk(path: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(path) as scan:
+                entries = list(scan)
+        except PermissionError:
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "_")):
+                continue
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        walk(entry.path, (*parts, name))
+                elif name.lower().endswith(ARTICLE_SUFFIXES) and entry.is_file():
+                    found.append((*parts, name))
+            except OSError:
+                continue
+
+    top = str(folder)
+    walk(top, ())
+    found.sort()
+    return [os.path.join(top, *parts) for parts in found]
 
 
 def sidecar_for(path: Path) -> Path:
@@ -225,7 +262,7 @@ def read_article(path: Path, root: Path) -> RawArticle:
     if sidecar.exists():
         try:
             sidecar_bytes = sidecar.read_bytes()
-            raw, problems = parse_yaml(sidecar_bytes.decode("utf-8-sig"), sidecar_name)
+            raw, problems = parse_sidecar(sidecar_bytes.decode("utf-8-sig"), sidecar_name)
             if not problems:
                 metadata, problems = validate_metadata(raw, sidecar_name)
         except (OSError, UnicodeDecodeError) as exc:
@@ -246,3 +283,60 @@ def read_article(path: Path, root: Path) -> RawArticle:
         content_hash=digest,
         problems=tuple(problems + decode_problems),
     )
+
+
+# --- sidecars, quickly ---------------------------------------------------------------------
+
+
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The settings' YAML loader (key lines, no sexagesimal numbers: `config._Loader`) on
+    libyaml's parser, which reads a sidecar about ten times faster."""
+
+
+_FastLoader.yaml_constructors = _config._Loader.yaml_constructors
+_FastLoader.yaml_implicit_resolvers = _config._Loader.yaml_implicit_resolvers
+
+
+def parse_sidecar(text: str, name: str) -> tuple[Any, list[Problem]]:
+    """`config.parse_yaml`, faster. Anything libyaml refuses goes to parse_yaml itself, so
+    that an editor's mistake is always reported in the same words."""
+    try:
+        return yaml.load(text, Loader=_FastLoader), []  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError:
+        return parse_yaml(text, name)
+
+
+# --- many files ---------------------------------------------------------------------------
+
+PARALLEL_FROM = 256  # fewer files than this are quicker to read in one process
+
+
+def read_articles(paths: Sequence[Path], root: Path,
+                  workers: int | None = None) -> list[RawArticle | ReadError]:
+    """`read_article` of each path (or the ReadError it raised), in the order of `paths`; in
+    worker processes when there are many."""
+    from .cache import worker_started
+
+    workers = workers or os.cpu_count() or 1
+    if len(paths) < PARALLEL_FROM or workers < 2:
+        return [_read_or_error(path, root) for path in paths]
+    size = max(16, min(256, len(paths) // (workers * 8)))
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    out: list[RawArticle | ReadError] = []
+    with ProcessPoolExecutor(max_workers=workers, initializer=worker_started) as pool:
+        for done in pool.map(_read_chunk, chunks, [root] * len(chunks)):
+            # A ReadError does not survive pickling: its Problem comes back instead.
+            out += [ReadError(r) if isinstance(r, Problem) else r for r in done]
+    return out
+
+
+def _read_or_error(path: Path, root: Path) -> RawArticle | ReadError:
+    try:
+        return read_article(path, root)
+    except ReadError as error:
+        return error
+
+
+def _read_chunk(paths: Sequence[Path], root: Path) -> list[RawArticle | Problem]:
+    done = [_read_or_error(path, root) for path in paths]
+    return [r.problem if isinstance(r, ReadError) else r for r in done]

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
+import os
+import re
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +33,19 @@ from jinja2 import (
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from .cache import Memo, code_fingerprint
+from .cache import Memo, code_fingerprint, digest_of, pack, unpack, worker_started
 from .config import Config, Theme
-from .days import day_title, long_date, month_name, short_date, story_headline, top_story
-from .model import Day, Item, OutputFile, Story
+from .days import (
+    DayInfo,
+    Days,
+    day_title,
+    long_date,
+    month_name,
+    short_date,
+    story_headline,
+    top_story,
+)
+from .model import Day, Item, OutputFile, Source, Story
 from .urls import Urls, anchor, output_path
 
 JSON_FORMAT = "digest-day/1"  # bump when the day JSON changes incompatibly
@@ -39,11 +54,12 @@ ICON = "favicon.svg"
 INDEX_EARLIER_DAYS = 30  # days listed under the latest one on the home page
 
 
-def markdown_renderer() -> Callable[[str], Markup]:
+def markdown_renderer(cache: dict[str, Markup] | None = None) -> Callable[[str], Markup]:
     """Markdown -> Markup. `html: False` escapes raw HTML, and markdown-it's link validation
-    drops `javascript:`, `vbscript:`, `file:` and non-image `data:` links."""
+    drops `javascript:`, `vbscript:`, `file:` and non-image `data:` links. `cache` holds
+    texts rendered before (by text)."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    cache: dict[str, Markup] = {}
+    cache = cache if cache is not None else {}
 
     def render(text: str) -> Markup:
         # The same text shows on its day page, its theme page and in feeds: render it once.
@@ -71,18 +87,34 @@ def environment(project_templates: Path | None) -> Environment:
 
 
 @dataclass(slots=True)
+class Page:
+    """A file of the site before it is made: where it goes, what it is made from, how to make
+    it. `inputs` are small (days by their keys, not their stories): with the site's
+    fingerprint they key the page in the memo, and `make` runs only when the key is new."""
+
+    path: str  # output path
+    made_from: str  # template (or what else made it), for messages
+    inputs: Any
+    make: Callable[[], bytes]
+
+
+@dataclass(slots=True)
 class Site:
     """What every template sees, and the helpers they call."""
 
     config: Config
     urls: Urls
-    days: tuple[Day, ...]  # oldest first
+    days: Days  # oldest first; a day's stories are decoded when a page needs them
     env: Environment
     md: Callable[[str], Markup] = field(default_factory=markdown_renderer)
     stylesheet: str = ""  # site path of the content-hashed stylesheet
     icon: str = ""  # and of the icon
     memo: Memo | None = None  # pages already rendered from the same inputs
     fingerprint: str = ""  # of everything global the pages depend on (see site_fingerprint)
+    keys: dict[str, str] = field(default_factory=dict)  # output path -> memo key it came from
+    markdown: dict[str, Markup] = field(default_factory=dict)  # md's cache
+    # Days whose text was shown, by key: (info, whether their Markdown was kept before).
+    _md_days: dict[str, tuple[DayInfo, bool]] = field(default_factory=dict)
 
     @property
     def themes(self) -> tuple[Theme, ...]:
@@ -115,22 +147,110 @@ class Site:
             "stylesheet": self.stylesheet, "icon": self.icon, "link": web_link,
         }
 
-    def render(self, template: str, site_path: str, *, title: str, description: str,
-               feeds: Sequence[tuple[str, str, str]] = (), inputs: Any = None,
-               **context: Any) -> OutputFile:
-        """One page. `feeds` are (title, mime type, site path) for autodiscovery links.
-        `inputs`, when given, must hold everything the context is made of: the page is then
-        taken from the memo when they (and the site's fingerprint) are unchanged."""
-        if inputs is None:
-            return self._render(template, site_path, title=title, description=description,
-                                feeds=feeds, **context)
-        data = self.memoized(f"page-{template}", (site_path, inputs), lambda: self._render(
-            template, site_path, title=title, description=description, feeds=feeds,
-            **context).data)
-        return OutputFile(output_path(site_path), data, template)
+    def day(self, info: DayInfo, *, text: bool = True) -> Day:
+        """The Day of an info. `text`: the page shows its stories' text; then the Markdown of
+        its items, rendered in a build before, comes with it (the same text shows on its day
+        page, theme pages and feeds: it is rendered once), and what is rendered now is kept
+        for the next build by `keep_markdown`."""
+        day = self.days.day(info)
+        if text and self.memo is not None and info.key not in self._md_days:
+            data = self.memo.get(self._markdown_key(info))
+            found = False
+            if data is not None:
+                try:
+                    self.markdown.update((text, Markup(html))  # noqa: S704 - made by md()
+                                         for text, html in unpack(data).items())
+                    found = True
+                except (ValueError, TypeError, AttributeError):
+                    pass  # damaged: render it again
+            self._md_days[info.key] = (info, found)
+        return day
 
-    def memoized(self, kind: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
-        """`make()`, or what it made before from the same inputs and site fingerprint."""
+    @staticmethod
+    def _markdown_key(info: DayInfo) -> str:
+        return Memo.key("markdown", markdown_fingerprint(), info.key)
+
+    def keep_markdown(self) -> None:
+        """Keep the Markdown of the days whose text was shown, when it was not kept before."""
+        if self.memo is None:
+            return
+        for key, (info, found) in self._md_days.items():
+            if not found:
+                day = self.days.day(info)
+                texts = sorted({item.text for story in day.stories for item in story.items})
+                self.memo.put(self._markdown_key(info),
+                              pack({text: str(self.md(text)) for text in texts}), keep=False)
+                self._md_days[key] = (info, True)
+
+    def page(self, template: str, site_path: str, inputs: Any,
+             context: Callable[[], dict[str, Any]]) -> Page:
+        """A page of `template`. `context()` gives its title, description, feeds (title, mime
+        type, site path for autodiscovery links) and template variables; `inputs` must hold
+        everything that context is made of."""
+
+        def make() -> bytes:
+            made = context()
+            return self._render(template, site_path, **made).data
+
+        return Page(output_path(site_path), template, inputs, make)
+
+    def produce(self, pages: Sequence[Page]) -> list[OutputFile]:
+        """The pages' files: from the memo when their inputs (and the site's fingerprint) are
+        unchanged, else made now (in worker processes when there are many)."""
+        if self.memo is None:
+            made = self._make([*pages])
+            return [OutputFile(p.path, data, p.made_from) for p, data in zip(pages, made,
+                                                                              strict=True)]
+        keys = [Memo.key("page", self.fingerprint, (p.path, p.made_from, p.inputs))
+                for p in pages]
+        found = self.memo.get_many(keys)
+        missing = [n for n, key in enumerate(keys) if key not in found]
+        for n, data in zip(missing, self._make([pages[n] for n in missing]), strict=True):
+            found[keys[n]] = data
+            self.memo.put(keys[n], data)
+        self.keep_markdown()
+        files = []
+        for page, key in zip(pages, keys, strict=True):
+            self.keys[page.path] = key
+            files.append(OutputFile(page.path, found[key], page.made_from))
+        return files
+
+    def _make(self, pages: list[Page]) -> list[bytes]:
+        workers = os.cpu_count() or 1
+        if len(pages) < PARALLEL_PAGES or workers < 2 or not _can_fork():
+            return [page.make() for page in pages]
+        # Every day at hand before the workers start: they must not read the cache (a
+        # database connection does not survive a fork), only render. And the Markdown of
+        # every day first, in parallel too, so that no text is rendered by two workers.
+        for info in self.days.infos:
+            self.day(info)
+        texts = sorted({item.text for info, found in self._md_days.values() if not found
+                        for story in self.days.day(info).stories for item in story.items}
+                       - self.markdown.keys())
+        global _FORKED
+        _FORKED = (self, pages)
+        context = mp.get_context("fork")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=_forked) as pool:
+                size = max(64, len(texts) // (workers * 4))
+                chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+                for chunk, html in zip(chunks, pool.map(_markdown_html, chunks), strict=True):
+                    self.markdown.update(zip(chunk, map(Markup, html), strict=True))
+            # Forked again, now that the Markdown is at hand.
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=_forked) as pool:
+                size = max(8, min(64, len(pages) // (workers * 4)))
+                starts = range(0, len(pages), size)
+                return [data for made in pool.map(_make_pages, starts, [size] * len(starts))
+                        for data in made]
+        finally:
+            _FORKED = None
+
+    def memoized(self, kind: str, inputs: Any, make: Callable[[], bytes],
+                 paths: Sequence[str] = ()) -> bytes:
+        """`make()`, or what it made before from the same inputs and site fingerprint.
+        `paths`: the output files the result is (recorded in `keys`)."""
         if self.memo is None:
             return make()
         key = Memo.key(kind, self.fingerprint, inputs)
@@ -138,6 +258,8 @@ class Site:
         if data is None:
             data = make()
             self.memo.put(key, data)
+        for path in paths:
+            self.keys[path] = key
         return data
 
     def _render(self, template: str, site_path: str, *, title: str, description: str,
@@ -154,10 +276,41 @@ class Site:
         return OutputFile(output_path(site_path), html.encode("utf-8"), template)
 
 
+PARALLEL_PAGES = 200  # fewer pages to make than this are quicker in one process
+_FORKED: tuple[Site, list[Page]] | None = None  # what forked workers make pages of
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
+
+
+def _forked() -> None:
+    """A forked worker renders from memory only: the cache's connection stays the parent's."""
+    worker_started()
+    if _FORKED is not None and _FORKED[0].memo is not None:
+        _FORKED[0].memo.store.detach()
+
+
+def _make_pages(start: int, size: int) -> list[bytes]:
+    """In a forked worker: pages[start:start + size]."""
+    assert _FORKED is not None
+    return [page.make() for page in _FORKED[1][start:start + size]]
+
+
+def _markdown_html(texts: list[str]) -> list[str]:
+    """In a forked worker: the HTML of each text."""
+    assert _FORKED is not None
+    md = _FORKED[0].md
+    return [str(md(text)) for text in texts]
+
+
+_SPACE = re.compile(r"\s")  # the characters str.isspace() is true of
+
+
+@lru_cache(maxsize=65536)
 def web_link(url: str | None) -> str | None:
     """An outlet's URL when it is http(s); anything else (`javascript:`...) is no link."""
-    if url and url.lower().startswith(("https://", "http://")) and not any(
-            c.isspace() for c in url):
+    if url and url.lower().startswith(("https://", "http://")) and not _SPACE.search(url):
         return url
     return None
 
@@ -192,153 +345,236 @@ def stylesheet(env: Environment) -> OutputFile:
 
 def make_site(days: Sequence[Day], config: Config, urls: Urls,
               env: Environment | None = None, memo: Memo | None = None) -> Site:
-    """What render and feeds share: templates, helpers, the Markdown cache, the page memo."""
+    """What render and feeds share: templates, helpers, the Markdown cache, the page memo.
+    `days` may be `Days` (from the day stage, decoded as pages need them) or Day objects."""
     env = env or environment(config.settings.root / config.settings.templates)
-    site = Site(config, urls, tuple(days), env, stylesheet=stylesheet(env).path,
-                icon=asset(env, ICON).path, memo=memo)
+    site = Site(config, urls, days if isinstance(days, Days) else Days.of(days), env,
+                stylesheet=stylesheet(env).path, icon=asset(env, ICON).path, memo=memo)
+    site.md = markdown_renderer(site.markdown)
     if memo is not None:
         site.fingerprint = site_fingerprint(env, config, urls)
     return site
 
 
+@lru_cache(maxsize=1)
+def markdown_fingerprint() -> str:
+    """What the HTML of a Markdown text depends on besides the text."""
+    import markdown_it
+
+    return digest_of(code_fingerprint(), markdown_it.__version__)
+
+
 def site_fingerprint(env: Environment, config: Config, urls: Urls) -> str:
-    """Everything global a page depends on: the code, every template, the settings, the
-    address. A page is taken from the memo only when this and its own inputs are unchanged."""
+    """Everything global a page depends on: the code (and the libraries that render), every
+    template, the settings, the address. A page is taken from the memo only when this and its
+    own inputs are unchanged."""
+    import feedgen.version
+    import jinja2
+
     assert env.loader is not None
     h = hashlib.sha256(code_fingerprint().encode())
+    h.update(f"{markdown_fingerprint()} {jinja2.__version__} {feedgen.version.version_str}"
+             .encode())
     for name in sorted(env.list_templates()):
         h.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
-    h.update(repr((config, urls)).encode())
+    # Where the project is does not change a page (and moving it should not make them again).
+    h.update(repr((replace(config, settings=replace(config.settings, root=Path())),
+                   urls)).encode())
     return h.hexdigest()
 
 
 def render_site(site: Site) -> list[OutputFile]:
     """Every file of the site but the feeds."""
     files = [stylesheet(site.env), asset(site.env, ICON)]
-    files += day_pages(site)
-    files += [index_page(site), archive_page(site), not_found_page(site)]
-    files += theme_pages(site)
-    files += source_pages(site)
-    files += [day_json(site, day) for day in site.days]
+    files += site.produce([*day_pages(site), index_page(site), archive_page(site),
+                           not_found_page(site), *theme_pages(site), *source_pages(site),
+                           *day_jsons(site)])
     files += site_files(site, [f.path for f in files])
     return files
 
 
-def day_pages(site: Site) -> list[OutputFile]:
-    files = []
-    for n, day in enumerate(site.days):
-        previous = site.days[n - 1] if n > 0 else None
-        following = site.days[n + 1] if n + 1 < len(site.days) else None
-        files.append(site.render(
-            "day.html", site.urls.day(day.date), title=day_title(day),
-            description=day_description(day), day=day, previous=_bare(previous),
-            next=_bare(following), inputs=(day, _bare(previous), _bare(following))))
-    return files
-
-
-def index_page(site: Site) -> OutputFile:
-    latest = site.days[-1] if site.days else None
-    earlier = list(reversed(site.days[:-1]))[:INDEX_EARLIER_DAYS]
-    description = day_description(latest) if latest else site.config.settings.description
-    return site.render("index.html", "", title=site.config.settings.title,
-                       description=description, day=latest, earlier=earlier,
-                       previous=_bare(site.days[-2]) if len(site.days) > 1 else None, next=None,
-                       more=len(site.days) - 1 > len(earlier))
-
-
-def archive_page(site: Site) -> OutputFile:
-    months: dict[str, list[Day]] = {}
-    for day in reversed(site.days):
-        months.setdefault(month_name(day.date), []).append(day)
-    return site.render("archive.html", "archive/", title="Archive",
-                       description=f"Every day of {site.config.settings.title}, by month.",
-                       months=list(months.items()))
-
-
-def not_found_page(site: Site) -> OutputFile:
-    # Served by Pages at any depth, so its links must be root-relative (they are: url()).
-    return site.render("404.html", "404.html", title="Page not found",
-                       description="There is no page at this address.")
-
-
-def _pages(entries: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [entries[i:i + size] for i in range(0, len(entries), size)] or [[]]
-
-
-def _bare(day: Day | None) -> Day | None:
+def _bare(info: DayInfo | None) -> Day | None:
     """A day without its stories, for pages that only name it: then a page's memo key need
     not hold (and the page cannot depend on) that day's whole content."""
-    return Day(day.date, day.number, ()) if day is not None else None
+    return Day(info.date, info.number, ()) if info is not None else None
 
 
-def _by_day(entries: Sequence[tuple[Day, Any]]) -> list[tuple[Day, list[Any]]]:
-    grouped: list[tuple[Day, list[Any]]] = []
-    for day, entry in entries:
-        if not grouped or grouped[-1][0].date != day.date:
-            grouped.append((_bare(day) or day, []))
-        grouped[-1][1].append(entry)
-    return grouped
+def _named(info: DayInfo | None) -> tuple[date, int] | None:
+    """What a page that names a day (and no more) depends on."""
+    return (info.date, info.number) if info is not None else None
 
 
-def theme_pages(site: Site) -> list[OutputFile]:
-    files = []
+def day_pages(site: Site) -> list[Page]:
+    pages = []
+    infos = site.days.infos
+    for n, info in enumerate(infos):
+        previous = infos[n - 1] if n > 0 else None
+        following = infos[n + 1] if n + 1 < len(infos) else None
+
+        def context(info: DayInfo = info, previous: DayInfo | None = previous,
+                    following: DayInfo | None = following) -> dict[str, Any]:
+            day = site.day(info)
+            return {"title": day_title(day), "description": day_description(day), "day": day,
+                    "previous": _bare(previous), "next": _bare(following)}
+
+        pages.append(site.page("day.html", site.urls.day(info.date),
+                               (info.key, _named(previous), _named(following)), context))
+    return pages
+
+
+def index_page(site: Site) -> Page:
+    infos = site.days.infos
+    latest = infos[-1] if infos else None
+    earlier = list(reversed(infos[:-1]))[:INDEX_EARLIER_DAYS]
+    previous = infos[-2] if len(infos) > 1 else None
+    more = len(infos) - 1 > len(earlier)
+
+    def context() -> dict[str, Any]:
+        day = site.day(latest) if latest else None
+        description = day_description(day) if day else site.config.settings.description
+        return {"title": site.config.settings.title, "description": description, "day": day,
+                "earlier": [site.day(i, text=False) for i in earlier],
+                "previous": _bare(previous),
+                "next": None, "more": more}
+
+    return site.page("index.html", "", (latest.key if latest else None,
+                                         [i.key for i in earlier], _named(previous), more),
+                     context)
+
+
+def archive_page(site: Site) -> Page:
+    infos = site.days.infos
+
+    def context() -> dict[str, Any]:
+        months: dict[str, list[Day]] = {}
+        for info in reversed(infos):
+            months.setdefault(month_name(info.date), []).append(site.day(info, text=False))
+        return {"title": "Archive",
+                "description": f"Every day of {site.config.settings.title}, by month.",
+                "months": list(months.items())}
+
+    return site.page("archive.html", "archive/", [i.key for i in infos], context)
+
+
+def not_found_page(site: Site) -> Page:
+    # Served by Pages at any depth, so its links must be root-relative (they are: url()).
+    return site.page("404.html", "404.html", (), lambda: {
+        "title": "Page not found", "description": "There is no page at this address."})
+
+
+def _paginate(days: Sequence[tuple[DayInfo, Sequence[Any]]], size: int
+              ) -> list[list[tuple[DayInfo, list[Any]]]]:
+    """Entries by day (newest first) cut into pages of `size` entries, each page's entries
+    still by day (a day cut by the end of a page goes on on the next). One page, empty, when
+    there is nothing."""
+    pages: list[list[tuple[DayInfo, list[Any]]]] = []
+    page: list[tuple[DayInfo, list[Any]]] = []
+    room = size
+    for info, entries in days:
+        start = 0
+        while start < len(entries):
+            taken = list(entries[start:start + room])
+            page.append((info, taken))
+            start += len(taken)
+            room -= len(taken)
+            if room == 0:
+                pages.append(page)
+                page, room = [], size
+    if page:
+        pages.append(page)
+    return pages or [[]]
+
+
+def theme_pages(site: Site) -> list[Page]:
+    # Each theme's stories, newest day first: (day, places of its stories in the day).
+    by_theme: dict[str, list[tuple[DayInfo, list[int]]]] = {t.slug: [] for t in site.themes}
+    for info in reversed(site.days.infos):
+        places: dict[str, list[int]] = {}
+        for n, slug in enumerate(info.themes):
+            places.setdefault(slug, []).append(n)
+        for slug, found in places.items():
+            if slug in by_theme:
+                by_theme[slug].append((info, found))
+    pages = []
     size = site.config.settings.theme_page_size
     for theme in site.themes:
-        entries = [(day, s) for day in reversed(site.days) for s in day.stories
-                   if s.theme == theme.slug]
-        pages = _pages(entries, size)
+        chunks = _paginate(by_theme[theme.slug], size)
         feeds = [(f"{theme.name} (RSS)", "application/rss+xml", site.urls.theme_feed(theme.slug)),
                  (f"{theme.name} (Atom)", "application/atom+xml",
                   site.urls.theme_atom(theme.slug))]
-        for number, chunk in enumerate(pages, 1):
+        for number, groups in enumerate(chunks, 1):
             path = site.urls.theme(theme.slug, number)
-            suffix = f" (page {number})" if number > 1 else ""
-            groups = _by_day(chunk)
-            files.append(site.render(
-                "theme.html", path, title=theme.name + suffix,
-                description=theme.description or f"{theme.name}, day by day.", feeds=feeds,
-                theme=theme, groups=groups, page_number=number, page_count=len(pages),
-                page_url=lambda n, slug=theme.slug: site.urls.theme(slug, n),
-                inputs=(theme, groups, number, len(pages))))
-    return files
+
+            def context(theme: Theme = theme, number: int = number, count: int = len(chunks),
+                        groups: list[tuple[DayInfo, list[int]]] = groups,
+                        feeds: list[tuple[str, str, str]] = feeds) -> dict[str, Any]:
+                suffix = f" (page {number})" if number > 1 else ""
+                return {
+                    "title": theme.name + suffix,
+                    "description": theme.description or f"{theme.name}, day by day.",
+                    "feeds": feeds, "theme": theme,
+                    "groups": [(_bare(info), [site.day(info).stories[n] for n in places])
+                               for info, places in groups],
+                    "page_number": number, "page_count": count,
+                    "page_url": lambda n, at=theme.slug: site.urls.theme(at, n)}
+
+            # The theme itself is in the site's fingerprint (the settings): its slug will do.
+            pages.append(site.page("theme.html", path, (
+                theme.slug, [(info.key, places) for info, places in groups], number,
+                len(chunks)), context))
+    return pages
 
 
-def source_pages(site: Site) -> list[OutputFile]:
+def source_pages(site: Site) -> list[Page]:
     """One page (or more) per outlet: its items, newest day first, each linked to its story."""
-    outlets: dict[str, tuple[str, list[tuple[Day, tuple[Item, Story]]]]] = {}
-    for day in reversed(site.days):
-        for story in day.stories:
-            for item in story.items:
-                if item.source_slug:
-                    name = item.source or item.source_slug
-                    # The page shows the item and names its story: give it no more than that.
-                    named = Story(story.id, story.date, story_headline(story), story.theme,
-                                  (item,))
-                    outlets.setdefault(item.source_slug, (name, []))[1].append((day, (item, named)))
-    files = []
+    # slug -> (name, [(day, [(place of the story in the day, place of the item in the story)])])
+    outlets: dict[str, tuple[str, list[tuple[DayInfo, tuple[tuple[int, int], ...]]]]] = {}
+    for info in reversed(site.days.infos):
+        for slug, name, places in info.outlets:
+            outlets.setdefault(slug, (name, []))[1].append((info, places))
+    pages = []
     for slug in sorted(outlets):
-        name, entries = outlets[slug]
+        name, days = outlets[slug]
         source = site.config.sources.by_name(slug)
-        pages = _pages(entries, site.config.settings.theme_page_size)
-        for number, chunk in enumerate(pages, 1):
-            suffix = f" (page {number})" if number > 1 else ""
-            groups = _by_day(chunk)
-            files.append(site.render(
-                "source.html", site.urls.source(slug, number), title=name + suffix,
-                description=f"What {name} reported, day by day.", name=name, source=source,
-                groups=groups, page_number=number, page_count=len(pages),
-                page_url=lambda n, slug=slug: site.urls.source(slug, n),
-                inputs=(name, source, groups, number, len(pages))))
-    return files
+        chunks = _paginate(days, site.config.settings.theme_page_size)
+        for number, groups in enumerate(chunks, 1):
+
+            def context(slug: str = slug, name: str = name, source: Source | None = source,
+                        number: int = number, count: int = len(chunks),
+                        groups: list[tuple[DayInfo, list[tuple[int, int]]]] = groups
+                        ) -> dict[str, Any]:
+                suffix = f" (page {number})" if number > 1 else ""
+                return {
+                    "title": name + suffix, "description": f"What {name} reported, day by day.",
+                    "name": name, "source": source,
+                    "groups": [(_bare(info), [_outlet_entry(site.day(info, text=False), at)
+                                              for at in places]) for info, places in groups],
+                    "page_number": number, "page_count": count,
+                    "page_url": lambda n, at=slug: site.urls.source(at, n)}
+
+            # The outlet's entry in sources.yaml is in the site's fingerprint: its slug will do.
+            pages.append(site.page("source.html", site.urls.source(slug, number), (
+                slug, name, [(info.key, places) for info, places in groups], number,
+                len(chunks)), context))
+    return pages
+
+
+def _outlet_entry(day: Day, at: tuple[int, int]) -> tuple[Item, Story]:
+    """An item of an outlet's page, and its story: the page shows the item and names its
+    story, so it is given no more of the story than that."""
+    story = day.stories[at[0]]
+    item = story.items[at[1]]
+    return item, Story(story.id, story.date, story_headline(story), story.theme, (item,))
 
 
 # --- machine-readable files -----------------------------------------------------------------
 
 
-def day_json(site: Site, day: Day) -> OutputFile:
-    """The documented JSON form of a day (see README: "The day JSON")."""
-    data = site.memoized("day-json", day, lambda: _day_json(site, day))
-    return OutputFile(site.urls.day_json(day.date), data, f"day {day.date}")
+def day_jsons(site: Site) -> list[Page]:
+    """The documented JSON form of each day (see README: "The day JSON")."""
+    return [Page(site.urls.day_json(info.date), f"day {info.date}", info.key,
+                 lambda info=info: _day_json(site, site.day(info, text=False)))
+            for info in site.days.infos]
 
 
 def _day_json(site: Site, day: Day) -> bytes:
@@ -372,7 +608,8 @@ def _day_json(site: Site, day: Day) -> bytes:
 
 def site_files(site: Site, paths: Sequence[str]) -> list[OutputFile]:
     """sitemap.xml, robots.txt, .nojekyll and CNAME."""
-    lastmod: dict[str, date] = {output_path(site.urls.day(d.date)): d.date for d in site.days}
+    lastmod: dict[str, date] = {output_path(site.urls.day(d.date)): d.date
+                                for d in site.days.infos}
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in sorted(p for p in paths if p.endswith(".html") and p != "404.html"):

@@ -29,6 +29,8 @@ _ENTRY = re.compile(
     re.IGNORECASE,
 )
 _SUBHEADING = re.compile(r"^[–—-]+\s*(?P<title>.+?)\s*[–—-]+$")
+_INITIAL_DOTS = re.compile(r"(?<=\b[A-Za-z])\.(?=[A-Za-z]\b)")
+_NOT_WORD = re.compile(r"[^\w\s]")
 _MATCH_SCORE = 75  # rapidfuzz token-set score for a section line to repeat a bullet
 
 
@@ -130,8 +132,8 @@ def _key_event_block(lines: list[Line]) -> list[Line]:
 
 
 def _normalise(text: str) -> str:
-    text = re.sub(r"(?<=\b[A-Za-z])\.(?=[A-Za-z]\b)", "", text)  # U.K. -> UK
-    return re.sub(r"[^\w\s]", " ", text.lower())
+    text = _INITIAL_DOTS.sub("", text)  # U.K. -> UK
+    return _NOT_WORD.sub(" ", text.lower())
 
 
 def _repeats(line: str, bullet: str) -> bool:

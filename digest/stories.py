@@ -221,36 +221,59 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
-def _names_shared(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
+@dataclass(frozen=True, slots=True)
+class _Weighed:
+    """An item's headline words and names with the day's weight of each (see `_rarity`), and
+    their totals: what every pair with the item needs, worked out once."""
+
+    head: tuple[tuple[str, float], ...]  # (word, weight), in headline order
+    head_total: float
+    names: dict[str, float]  # name -> weight
+    names_total: float
+
+
+def _weigh(f: _Features, weight: dict[str, float]) -> _Weighed:
+    head = tuple((w, weight.get(w, 1.0)) for w in f.head)
+    names = {name: weight.get(f"@{name}", 1.0) for name in f.names}
+    return _Weighed(head, sum(w for _, w in head), names, sum(names[x] for x in f.names))
+
+
+def _names_shared(a: _Features, b: _Features, wa: _Weighed, wb: _Weighed) -> float:
     """Dice coefficient of two sets of names, each name weighted by its rarity that day."""
-    if not a or not b:
+    if not a.names or not b.names:
         return 0.0
-    def w(name: str) -> float:
-        return weight.get(f"@{name}", 1.0)
-    return 2 * sum(w(x) for x in a & b) / (sum(w(x) for x in a) + sum(w(x) for x in b))
+    return 2 * sum(wa.names[x] for x in a.names & b.names) / (wa.names_total + wb.names_total)
 
 
-def _cover(head: list[str], other: _Features, weight: dict[str, float]) -> float:
+def _cover(head: _Weighed, other: _Features) -> float:
     """Share of a headline's words (by weight) that the other item uses anywhere."""
-    total = sum(weight.get(w, 1.0) for w in head)
-    return sum(weight.get(w, 1.0) for w in head if w in other.words) / total if total else 0.0
+    words = other.words
+    return (sum(w for word, w in head.head if word in words) / head.head_total
+            if head.head_total else 0.0)
+
+
+# The parts' weights and their sums, with and without numbers, added up in the order of PARTS
+# as every score adds up its parts.
+_ALL_PARTS = tuple(PARTS.items())
+_NO_NUMBERS = tuple((k, w) for k, w in PARTS.items() if k != "numbers")
+_ALL_WEIGHT = sum(w for _, w in _ALL_PARTS)
+_NO_NUMBERS_WEIGHT = sum(w for _, w in _NO_NUMBERS)
 
 
 def _pair_score(a: _Features, b: _Features, headline: float, opening: float,
-                weight: dict[str, float]) -> PairScore:
-    names = _names_shared(a.names, b.names, weight)
-    cover = max(_cover(a.head, b, weight), _cover(b.head, a, weight))
+                wa: _Weighed, wb: _Weighed) -> PairScore:
+    names = _names_shared(a, b, wa, wb)
+    cover = max(_cover(wa, b), _cover(wb, a))
     if (a.key and a.key == b.key) or (a.url and a.url == b.url and a.key == b.key):
         return PairScore(1.0, 1.0, opening, cover, names, None, exact=True)
     numbers = None
-    weights = dict(PARTS)
+    weights, weight_sum = _NO_NUMBERS, _NO_NUMBERS_WEIGHT
     if a.numbers and b.numbers:
         numbers = _dice(a.numbers, b.numbers)
-    else:
-        weights.pop("numbers")  # no evidence either way: the other parts decide
+        weights, weight_sum = _ALL_PARTS, _ALL_WEIGHT
     parts = {"headline": headline, "opening": opening, "cover": cover, "names": names,
              "numbers": numbers or 0.0}
-    total = sum(parts[k] * w for k, w in weights.items()) / sum(weights.values()) * STRETCH
+    total = sum(parts[k] * w for k, w in weights) / weight_sum * STRETCH
     if a.names and b.names and not names:
         total *= NO_NAME_IN_COMMON  # same kind of news, other people or places
     elif not (a.head_names <= b.stems or b.head_names <= a.stems):
@@ -280,14 +303,16 @@ def score_pairs(items: Sequence[Item]) -> dict[tuple[int, int], PairScore]:
     for n, f in enumerate(feats):
         if f.key:
             keys.setdefault(f.key, []).append(n)
-    pairs = {(int(i), int(j)) for i, j in candidates}
+    pairs = {(i, j) for i, j in candidates.tolist()}
     pairs |= {(i, j) for same in keys.values() for i, j in combinations(same, 2)}
+    weighed = [_weigh(f, weight) for f in feats]
+    head_rows, opening_rows = heads.tolist(), openings.tolist()  # floats, as float() gives
     scores = {}
     for i, j in sorted(pairs):
         if feats[i].article == feats[j].article or items[i].date != items[j].date:
             continue
-        scores[(i, j)] = _pair_score(feats[i], feats[j], float(heads[i, j]),
-                                     float(openings[i, j]), weight)
+        scores[(i, j)] = _pair_score(feats[i], feats[j], head_rows[i][j], opening_rows[i][j],
+                                     weighed[i], weighed[j])
     return scores
 
 
