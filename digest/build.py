@@ -18,7 +18,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .cache import ParseCache, ParsedInfo, cache_folder, digest_of, parse_infos
@@ -69,6 +69,7 @@ def prepare(root: Path, *, base_url: str | None = None,
     with collector_paused():
         raws, problems, left_out = read_all(root, config, cache)
         parsed, parse_problems, failed = parse_articles(raws, config, cache)
+        raws = [replace(r, text="") if r.text else r for r in raws]  # the parser's, done with
         problems += parse_problems
         refs, undated = dated_refs(parsed)
         left_out += failed + undated
@@ -82,6 +83,7 @@ def prepare(root: Path, *, base_url: str | None = None,
 
         result = make_days_lazy(refs, config, load=load, merge=merge, split=split,
                                 memo=cache.memo)
+        cache.memory.clear()  # the articles were for the days: let them go before rendering
         left_out += result.problems
         site = make_site(result.days, config, urls, memo=cache.memo)
         files = render_site(site)
@@ -274,6 +276,20 @@ def safe_target(folder: Path, relative: str) -> Path:
     return target
 
 
+def _check_paths(files: list[OutputFile]) -> None:
+    """Refuse a path that could land outside the output folder (as `_parts` does, without
+    making a PurePosixPath of each), and two files for one path."""
+    seen: set[str] = set()
+    for file in files:
+        path = file.path
+        parts = [part for part in path.split("/") if part not in ("", ".")]
+        if path.startswith("/") or "\\" in path or not parts or ".." in parts:
+            raise ValueError(f"output path {path!r} is outside the output folder")
+        if path in seen:
+            raise ValueError(f"two outputs want {path} ({file.made_from})")
+        seen.add(path)
+
+
 def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | None = None,
                record: Path | None = None) -> int:
     """Write the files as the new `out`: made in a folder beside it, then swapped in (old ->
@@ -288,14 +304,15 @@ def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | 
     nothing is written at all."""
     out = out.absolute()
     keys = keys or {}
-    seen: set[str] = set()
-    for file in files:
-        _parts(file.path)
-        if file.path in seen:
-            raise ValueError(f"two outputs want {file.path} ({file.made_from})")
-        seen.add(file.path)
+    _check_paths(files)
+    folders = _folders(files)
     now = _Written.load(record / "out" if record else None, out)  # what `out` holds
-    if now is not None and now.holds(files, keys):
+    now_intact = now is not None and now.intact()
+    # Whether `out` holds each file's bytes: by key and signature, else by its bytes.
+    in_out = [(now_intact and now is not None and now.same(f, keys))
+              or _same_bytes(os.path.join(out, f.path), f.data) for f in files]
+    if now_intact and now is not None and all(in_out) and {f.path for f in files} == \
+            now.files.keys():
         return 0
     spare = record / "site" if record else None
     kept = _Written.load(record / "site" if record else None, spare) if spare else None
@@ -305,106 +322,116 @@ def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | 
     for leftover in (fresh, backup):
         if leftover.exists():
             _remove_tree(leftover)
-    old_intact = now is not None and now.intact()
     try:
         if spare is not None and kept is not None and kept.intact() and _move(spare, fresh):
             kept.root = str(fresh)  # its files' signatures do not change with the move
-            changed = _update(fresh, kept, files, keys, out, now)
+            made = _update(fresh, kept, files, keys, folders, out, in_out)
         else:
             if spare is not None and spare.exists():
                 _remove_tree(spare)
-            changed = _fill(fresh, files, keys, out, now)
+            made = _fill(fresh, files, folders, out, in_out)
         if out.exists():
             os.replace(out, backup)
         os.replace(fresh, out)
     except BaseException:
         _remove_tree(fresh)
         raise
-    if record is None or spare is None:
-        _remove_tree(backup)
-        return changed
-    # The old site, kept for the next write: what the record said of it, where still true.
-    if now is not None and old_intact and _move(backup, spare):
-        now.moved(spare).save(record / "site")
-    else:
-        _remove_tree(backup)
-        _Written.forget(record / "site")
-    _Written.of(files, keys, out).save(record / "out")
-    return changed
+    if record is not None and spare is not None:
+        # The old site, kept for the next write: what the record said of it, where true.
+        if now is not None and now_intact and _move(backup, spare):
+            verified = {f.path for f, same in zip(files, in_out, strict=True) if same}
+            now.moved(spare, verified).save(record / "site")
+        else:
+            _Written.forget(record / "site")
+        _Written(str(out), {f.path: (keys.get(f.path), sig) for f, sig in made},
+                 {d: _signature(os.path.join(out, d)) for d in folders}).save(record / "out")
+    _remove_tree(backup)
+    return sum(not same for same in in_out)
 
 
 _IO_THREADS = 4  # system calls run in parallel: a few threads write a site much faster
 
 
-def _fill(site: Path, files: list[OutputFile], keys: Mapping[str, str], out: Path,
-          now: _Written | None) -> int:
-    """Make `site` (a new folder) hold `files`: each file hard-linked from `out` when it has
-    the same bytes there, else written. Returns how many were written."""
+def _folders(files: list[OutputFile]) -> list[str]:
+    """Every folder the files need ("" for the site's own), parents first."""
+    found = {""}
+    for file in files:
+        folder = os.path.dirname(file.path)
+        while folder not in found:
+            found.add(folder)
+            folder = os.path.dirname(folder)
+    return sorted(found, key=lambda f: (f.count("/") if f else -1, f))
 
-    def place(file: OutputFile) -> bool:
+
+def _fill(site: Path, files: list[OutputFile], folders: list[str], out: Path,
+          in_out: list[bool]) -> list[tuple[OutputFile, Signature]]:
+    """Make `site` (a new folder) hold `files`: each hard-linked from `out` when it has the
+    same bytes there, else written. Returns each file with its signature in `site`."""
+
+    def place(at: int) -> tuple[OutputFile, Signature]:
+        file = files[at]
         target = os.path.join(site, file.path)
-        if _link_same(out, file, target, now is not None and now.same(file, keys)):
-            return False
-        with open(target, "wb") as stream:
-            stream.write(file.data)
-        return True
+        if not _link_same(out, file, target, in_out[at]):
+            with open(target, "wb") as stream:
+                stream.write(file.data)
+        return file, _signature(target)
 
-    site.mkdir()
     with ThreadPoolExecutor(max_workers=_IO_THREADS) as pool:
-        for level in _folders_by_depth(files):
-            list(pool.map(os.mkdir, [os.path.join(site, f) for f in level], chunksize=64))
-        return sum(pool.map(place, files, chunksize=64))
+        for depth in _by_depth(folders):
+            list(pool.map(os.mkdir, [os.path.join(site, f) for f in depth], chunksize=64))
+        return list(pool.map(place, range(len(files)), chunksize=64))
+
+
+def _by_depth(folders: list[str]) -> list[list[str]]:
+    """The folders (parents first) as a list per depth; the site's own folder first."""
+    levels: dict[int, list[str]] = {}
+    for folder in folders:
+        levels.setdefault(folder.count("/") if folder else -1, []).append(folder)
+    return [levels[depth] for depth in sorted(levels)]
 
 
 def _update(site: Path, kept: _Written, files: list[OutputFile], keys: Mapping[str, str],
-            out: Path, now: _Written | None) -> int:
+            folders: list[str], out: Path, in_out: list[bool]
+            ) -> list[tuple[OutputFile, Signature]]:
     """Make `site` (a kept site, `kept` saying what it holds) hold `files`. Its files may be
     hard links to the files of `out`: a file is never changed in place, but replaced. Returns
-    how many files differ from `out`'s."""
+    each file with its signature in `site`."""
     wanted = {f.path for f in files}
     for path in kept.files.keys() - wanted:
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(site, path))
-    needed = {f for level in _folders_by_depth(files) for f in level}
-    for folder in sorted(kept.folders.keys() - needed - {""}, key=lambda f: -f.count("/")):
+    for folder in sorted(kept.folders.keys() - set(folders), key=lambda f: -f.count("/")):
         with contextlib.suppress(OSError):
             os.rmdir(os.path.join(site, folder))
-    for level in _folders_by_depth(files):
-        for folder in level:
-            if folder not in kept.folders:
-                os.makedirs(os.path.join(site, folder), exist_ok=True)
+    for folder in folders:
+        if folder not in kept.folders:
+            os.makedirs(os.path.join(site, folder), exist_ok=True)
+    made: list[tuple[OutputFile, Signature]] = []
+    todo = []
+    for at, file in enumerate(files):
+        last = kept.files.get(file.path)
+        if file.path in keys and kept.same(file, keys):
+            made.append((file, last[1] if last else None))  # untouched: as the record says
+        elif file.path not in keys and _same_bytes(os.path.join(site, file.path), file.data):
+            made.append((file, _signature(os.path.join(site, file.path))))
+        else:
+            todo.append(at)
 
-    def place(file: OutputFile) -> bool:
+    def replace(at: int) -> tuple[OutputFile, Signature]:
+        file = files[at]
         target = os.path.join(site, file.path)
-        in_out = now.same(file, keys) if now is not None and file.path in keys \
-            else _same_bytes(os.path.join(out, file.path), file.data)
-        if not (kept.same(file, keys) if file.path in keys
-                else _same_bytes(target, file.data)):
-            partial = f"{target}.{os.getpid()}.partial"
-            if not _link_same(out, file, partial, in_out):
-                with open(partial, "wb") as stream:
-                    stream.write(file.data)
-            os.replace(partial, target)
-            if os.path.lexists(partial):  # both names were links to one file: rename did nothing
-                os.unlink(partial)
-        return not in_out
+        partial = f"{target}.{os.getpid()}.partial"
+        if not _link_same(out, file, partial, in_out[at]):
+            with open(partial, "wb") as stream:
+                stream.write(file.data)
+        os.replace(partial, target)
+        if os.path.lexists(partial):  # both names were links to one file: rename did nothing
+            os.unlink(partial)
+        return file, _signature(target)
 
     with ThreadPoolExecutor(max_workers=_IO_THREADS) as pool:
-        return sum(pool.map(place, files, chunksize=64))
-
-
-def _folders_by_depth(files: list[OutputFile]) -> list[list[str]]:
-    """Every folder the files need, parents first: a list per depth."""
-    folders: set[str] = set()
-    for file in files:
-        folder = os.path.dirname(file.path)
-        while folder and folder not in folders:
-            folders.add(folder)
-            folder = os.path.dirname(folder)
-    levels: dict[int, list[str]] = {}
-    for folder in sorted(folders):
-        levels.setdefault(folder.count("/"), []).append(folder)
-    return [levels[depth] for depth in sorted(levels)]
+        made += pool.map(replace, todo, chunksize=16)
+    return made
 
 
 def _move(folder: Path, to: Path) -> bool:
@@ -482,23 +509,17 @@ class _Written:
     def forget(record: Path) -> None:
         record.with_suffix(".pickle").unlink(missing_ok=True)
 
-    @classmethod
-    def of(cls, files: list[OutputFile], keys: Mapping[str, str], root: Path) -> _Written:
-        folders = {"", *(f for level in _folders_by_depth(files) for f in level)}
-        return cls(str(root),
-                   {f.path: (keys.get(f.path), _signature(os.path.join(root, f.path)))
-                    for f in files},
-                   {d: _signature(os.path.join(root, d)) for d in folders})
-
-    def moved(self, root: Path) -> _Written:
-        """The record of this site once moved to `root`: a file whose signature changed
-        since (an editor's hand?) is still there, with its key unknown."""
+    def moved(self, root: Path, verified: set[str]) -> _Written:
+        """The record of this site once moved to `root` (its folders were found intact, and
+        the `verified` files unchanged, just before): a file changed since the record (an
+        editor's hand?) is still there, with its key unknown."""
         files = {}
         for path, (key, signature) in self.files.items():
-            now = _signature(os.path.join(root, path))
-            files[path] = (key if now == signature else None, now)
-        return _Written(str(root), files,
-                        {d: _signature(os.path.join(root, d)) for d in self.folders})
+            if path not in verified:
+                now = _signature(os.path.join(root, path))
+                key, signature = (key if now == signature else None), now
+            files[path] = (key, signature)
+        return _Written(str(root), files, dict(self.folders))
 
     def save(self, record: Path) -> None:
         target = record.with_suffix(".pickle")
@@ -521,14 +542,6 @@ class _Written:
         """Whether no file was added to or removed from the site since."""
         return all(_signature(os.path.join(self.root, d)) == sig
                    for d, sig in self.folders.items())
-
-    def holds(self, files: list[OutputFile], keys: Mapping[str, str]) -> bool:
-        """Whether the site holds exactly `files`: the same paths as last time, each with the
-        same key and signature (or bytes), in folders none of which changed since."""
-        if {f.path for f in files} != self.files.keys() or not self.intact():
-            return False
-        return all(self.same(f, keys) if f.path in keys
-                   else _same_bytes(os.path.join(self.root, f.path), f.data) for f in files)
 
 
 def _signature(path: str) -> Signature:

@@ -195,8 +195,7 @@ class Store:
         """Go on in memory only, without touching the database: in a forked process, whose
         connection is its parent's (closing it here would close it there)."""
         self._forked_db, self._db = self._db, None
-        self._failed = True
-        self._pending.clear()
+        self._failed = True  # what waits to be written is still read, never written
 
     def identity(self) -> str:
         """A token that names this store's content: another after it was emptied."""

@@ -217,30 +217,36 @@ class Site:
 
     def _make(self, pages: list[Page]) -> list[bytes]:
         workers = os.cpu_count() or 1
-        if len(pages) < PARALLEL_PAGES or workers < 2 or not _can_fork():
+        if len(pages) < PARALLEL_PAGES or workers < 2 or not _can_fork() or self.memo is None:
             return [page.make() for page in pages]
-        # Every day at hand before the workers start: they must not read the cache (a
-        # database connection does not survive a fork), only render. And the Markdown of
-        # every day first, in parallel too, so that no text is rendered by two workers.
-        for info in self.days.infos:
-            self.day(info)
-        texts = sorted({item.text for info, found in self._md_days.values() if not found
-                        for story in self.days.day(info).stories for item in story.items}
-                       - self.markdown.keys())
+        # The workers must not read the cache (a database connection does not survive a
+        # fork): what they may need of it is read first, as bytes (the days and their
+        # Markdown; each worker decodes what its pages need). The Markdown no build kept yet
+        # is rendered first, in parallel too, so that no text is rendered twice.
+        infos = self.days.infos
+        markdown = {self._markdown_key(info): info for info in infos}
+        found = self.memo.get_many([info.key for info in infos] + list(markdown))
+        lacking = [info for key, info in markdown.items() if key not in found]
+        texts = sorted({item.text for info in lacking for story in self.days.day(info).stories
+                        for item in story.items} - self.markdown.keys())
         global _FORKED
         _FORKED = (self, pages)
         context = mp.get_context("fork")
         try:
+            if len(texts) >= PARALLEL_PAGES:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                         initializer=_forked) as pool:
+                    size = max(64, len(texts) // (workers * 4))
+                    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+                    for chunk, html in zip(chunks, pool.map(_markdown_html, chunks),
+                                           strict=True):
+                        self.markdown.update(zip(chunk, map(Markup, html), strict=True))
+            for info in lacking:
+                self._md_days[info.key] = (info, False)
+            self.keep_markdown()  # in the store (its memory, which the workers share)
             with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                      initializer=_forked) as pool:
-                size = max(64, len(texts) // (workers * 4))
-                chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-                for chunk, html in zip(chunks, pool.map(_markdown_html, chunks), strict=True):
-                    self.markdown.update(zip(chunk, map(Markup, html), strict=True))
-            # Forked again, now that the Markdown is at hand.
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                     initializer=_forked) as pool:
-                size = max(8, min(64, len(pages) // (workers * 4)))
+                size = max(4, min(64, len(pages) // (workers * 4)))
                 starts = range(0, len(pages), size)
                 return [data for made in pool.map(_make_pages, starts, [size] * len(starts))
                         for data in made]
@@ -276,7 +282,7 @@ class Site:
         return OutputFile(output_path(site_path), html.encode("utf-8"), template)
 
 
-PARALLEL_PAGES = 200  # fewer pages to make than this are quicker in one process
+PARALLEL_PAGES = 100  # fewer pages to make than this are quicker in one process
 _FORKED: tuple[Site, list[Page]] | None = None  # what forked workers make pages of
 
 
