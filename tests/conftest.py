@@ -12,6 +12,22 @@ from digest.config import Config, load_config
 from digest.model import Day, Item, Story
 
 REPO = Path(__file__).parent.parent
+
+# Debian's chromium, driven by Playwright; never a browser Playwright downloads.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None. Under CI=true they must run."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"no chromium at {CHROMIUM}"
+    return None
 PROJECT_FILES = ("digest.yaml", "sources.yaml", "themes.yaml")
 
 
