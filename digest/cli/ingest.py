@@ -8,18 +8,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..config import ConfigError, load_config
 from ..ingest import FETCH_TIMEOUT, IngestError, Outcome, SeedIndex, gather, ingest
 from ..parse import parse_article
-from .parse import format_article, print_config_problems, themed
+from .parse import config_or_report, format_article, themed
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.project)
-    try:
-        config = load_config(root)
-    except ConfigError as error:
-        print_config_problems(error)
+    config = config_or_report(root)
+    if config is None:
         return 2
     day, wrong = _options(args)
     if wrong:

@@ -10,17 +10,15 @@ from pathlib import Path
 
 import yaml
 
-from ..config import Config, ConfigError, load_config
+from ..config import Config
 from ..content import slugify
-from .parse import print_config_problems
+from .parse import config_or_report
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.project)
-    try:
-        config = load_config(root)
-    except ConfigError as error:
-        print_config_problems(error)
+    config = config_or_report(root)
+    if config is None:
         return 2
     if args.date:
         try:

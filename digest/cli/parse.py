@@ -22,6 +22,15 @@ def print_config_problems(error: ConfigError) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
+def config_or_report(root: Path) -> Config | None:
+    """The project's settings, or None after printing every problem in them."""
+    try:
+        return load_config(root)
+    except ConfigError as error:
+        print_config_problems(error)
+        return None
+
+
 def expand_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     """Files as given, folders as the articles in them; and the paths that do not exist."""
     files: list[Path] = []
@@ -88,10 +97,8 @@ def _explanation(item: Item, config: Config) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.project)
-    try:
-        config = load_config(root)
-    except ConfigError as error:
-        print_config_problems(error)
+    config = config_or_report(root)
+    if config is None:
         return 2
     files, missing = expand_paths(args.paths)
     failed = bool(missing)

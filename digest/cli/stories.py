@@ -7,14 +7,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..config import Config, ConfigError, load_config
+from ..config import Config
 from ..days import dated_items
 from ..model import Article, Item, Story
 from ..parse import parse_article
 from ..read import ReadError, discover_articles, read_article
 from ..stories import explain_grouping, group_stories, key_events
 from ..themes import assign_themes
-from .parse import print_config_problems
+from .parse import config_or_report
 
 Groups = list[tuple[str, ...]]
 
@@ -27,10 +27,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     root = Path(args.project)
-    try:
-        config = load_config(root)
-    except ConfigError as error:
-        print_config_problems(error)
+    config = config_or_report(root)
+    if config is None:
         return 2
     articles, merge, split, failed = _read_seeds(root, config)
     items, _ = dated_items(articles)
