@@ -182,6 +182,7 @@ class Store:
         self._pending: dict[str, bytes] = {}
         self._pending_bytes = 0
         self._db: sqlite3.Connection | None = None
+        self._forked_db: sqlite3.Connection | None = None  # see detach
         self._failed = path is None
         self._retried = False
         self._lock = threading.RLock()  # `digest serve` builds in a thread of its own
@@ -247,6 +248,28 @@ class Store:
                     self._give_up()
             self.used.update(found)
             return found
+
+    def have(self, keys: Iterable[str]) -> set[str]:
+        """Which of `keys` are there, without reading them."""
+        with self._lock:
+            there = set()
+            missing = []
+            for key in keys:
+                if key in self.memory or key in self._pending:
+                    there.add(key)
+                else:
+                    missing.append(key)
+            db = self._connect() if missing else None
+            if db is not None:
+                try:
+                    for start in range(0, len(missing), self._BATCH):
+                        batch = missing[start:start + self._BATCH]
+                        marks = ",".join("?" * len(batch))
+                        there.update(key for (key,) in db.execute(
+                            f"SELECT key FROM blobs WHERE key IN ({marks})", batch))  # noqa: S608
+                except sqlite3.Error:
+                    self._give_up()
+            return there
 
     def put(self, key: str, data: bytes, *, keep: bool = True) -> None:
         """Store `data`; `keep` False: not in memory beyond this build's writing (the caller
@@ -331,12 +354,16 @@ class Store:
                            " keys BLOB NOT NULL, stamp REAL NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('id', ?)", (os.urandom(16).hex(),))
+        except sqlite3.OperationalError:  # cannot be opened (a read-only folder...)
+            self._give_up()
+            return None
         except sqlite3.DatabaseError:
             # Not a database (damaged, or another program's file): start again, once.
             if self.path.exists() and not self._retried:
                 self._retried = True
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{self.path}{suffix}").unlink(missing_ok=True)
                 return self._connect()
             self._give_up()
             return None
@@ -394,6 +421,28 @@ class Memo:
         self.hits += len(found)
         self.misses += len(set(keys)) - len(found)
         return found
+
+    def have(self, keys: Iterable[str]) -> set[str]:
+        """Which of `keys` are there, without reading them."""
+        with self._lock:
+            there = set()
+            missing = []
+            for key in keys:
+                if key in self.memory or key in self._pending:
+                    there.add(key)
+                else:
+                    missing.append(key)
+            db = self._connect() if missing else None
+            if db is not None:
+                try:
+                    for start in range(0, len(missing), self._BATCH):
+                        batch = missing[start:start + self._BATCH]
+                        marks = ",".join("?" * len(batch))
+                        there.update(key for (key,) in db.execute(
+                            f"SELECT key FROM blobs WHERE key IN ({marks})", batch))  # noqa: S608
+                except sqlite3.Error:
+                    self._give_up()
+            return there
 
     def put(self, key: str, data: bytes, *, keep: bool = True) -> None:
         self.store.put(key, data, keep=keep)

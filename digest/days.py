@@ -352,43 +352,54 @@ class _DayMaker:
 
     def run(self, workers: int | None) -> list[DayInfo]:
         found = self.memo.get_many([p.key + ":info" for p in self.order])
+        # An info is of use only with its Day behind it (decoded when a page needs it).
+        there = self.memo.store.have(p.key for p in self.order if p.key + ":info" in found)
         infos: dict[str, DayInfo] = {}
         counts: dict[str, int] = {}
         problems: dict[str, tuple[Problem, ...]] = {}
         todo = []
         for plan in self.order:
             data = found.get(plan.key + ":info")
-            decoded = _info_from(data, plan) if data is not None else None
+            decoded = _info_from(data, plan) if data is not None and plan.key in there else None
             if decoded is None:
                 todo.append(plan)
             else:
                 infos[plan.key], counts[plan.key], problems[plan.key] = decoded
-        self.memo.store.keep(p.key for p in self.order)  # the Days behind the infos
-        for plan, done in zip(todo, self._compute(todo, workers), strict=True):
-            day = Day(plan.date, self.config.settings.day_number(plan.date), done.stories,
-                      done.key_events)
-            infos[plan.key] = day_info(day, plan.key)
-            counts[plan.key], problems[plan.key] = len(done.items), done.problems
+        self.memo.store.keep(there)
+        for plan, (day, count, found_problems, data) in zip(
+                todo, self._compute(todo, workers), strict=True):
+            info = infos[plan.key] = day_info(day, plan.key)
+            counts[plan.key], problems[plan.key] = count, found_problems
             self.made[plan.key] = day
-            self.memo.put(plan.key, pack(_day_to_tuple(day)), keep=False)
-            info = infos[plan.key]
+            self.memo.put(plan.key, data, keep=False)
             self.memo.put(plan.key + ":info", marshal.dumps((
-                info.number, info.themes, info.outlets, counts[plan.key],
-                tuple(_problem(p) for p in done.problems))))
+                info.number, info.themes, info.outlets, count,
+                tuple(_problem(p) for p in found_problems))))
         self.counts = [counts[p.key] for p in self.order]
         self.problems = [p for plan in self.order for p in problems[plan.key]]
         return [infos[p.key] for p in self.order]
 
-    def _compute(self, plans: list[_Plan], workers: int | None) -> list[DayDone]:
+    def _compute(self, plans: list[_Plan], workers: int | None
+                 ) -> list[tuple[Day, int, tuple[Problem, ...], bytes]]:
+        """Each plan's Day, how many items it shows, its problems, and the Day as bytes."""
         themes, threshold = self.config.themes, self.config.settings.story_threshold
-        jobs = [DayJob(p.date, tuple(self.load(p.refs)), themes, threshold, p.merge, p.split)
-                for p in plans]
+        number = self.config.settings.day_number
         workers = workers or os.cpu_count() or 1
-        if len(jobs) >= PARALLEL_DAYS and workers > 1:
-            with ProcessPoolExecutor(max_workers=workers,
-                                     initializer=worker_started) as pool:
-                return list(pool.map(day_job, jobs, chunksize=4))
-        return [day_job(job) for job in jobs]
+        if len(plans) >= PARALLEL_DAYS and workers > 1:
+            # Plain tuples each way (quick to pickle); the rules go to each worker once.
+            tasks = [(p.date, number(p.date), [item_tuple(i) for i in self.load(p.refs)],
+                      p.merge, p.split) for p in plans]
+            with ProcessPoolExecutor(max_workers=workers, initializer=_day_worker,
+                                     initargs=(themes, threshold)) as pool:
+                return [(_day_from_tuple(unpack(data)), count, tuple(Problem(*p) for p in found),
+                         data) for data, count, found in pool.map(_made_day, tasks, chunksize=4)]
+        made = []
+        for p in plans:
+            done = day_job(DayJob(p.date, tuple(self.load(p.refs)), themes, threshold, p.merge,
+                                  p.split))
+            day = Day(p.date, number(p.date), done.stories, done.key_events)
+            made.append((day, len(done.items), done.problems, pack(_day_to_tuple(day))))
+        return made
 
     def day(self, info: DayInfo) -> Day:
         """The Day of an info: made in this build, else from the memo, else made again."""
@@ -401,11 +412,12 @@ class _DayMaker:
                 return _day_from_tuple(unpack(data))
             except (ValueError, TypeError, IndexError):
                 pass  # damaged: make it again
-        plan = self.plans[info.key]
-        done = self._compute([plan], 1)[0]
-        day = Day(plan.date, self.config.settings.day_number(plan.date), done.stories,
-                  done.key_events)
-        self.memo.put(info.key, pack(_day_to_tuple(day)), keep=False)
+        day, _, _, data = self._compute([self.plans[info.key]], 1)[0]
+        if day_info(day, info.key) != info:
+            # Pages were laid out from the info: they cannot take another Day. Forget both.
+            self.memo.put(info.key + ":info", b"")
+            raise RuntimeError(f"the cache of {info.date} was damaged: build again")
+        self.memo.put(info.key, data, keep=False)
         return day
 
 
@@ -424,6 +436,22 @@ def day_job(job: DayJob) -> DayDone:
 
 
 PARALLEL_DAYS = 40  # fewer days than this are quicker in one process
+_RULES: tuple[tuple[Theme, ...], float] = ((), 0.0)  # a day worker's themes and threshold
+
+
+def _day_worker(themes: tuple[Theme, ...], threshold: float) -> None:
+    global _RULES
+    worker_started()
+    _RULES = (themes, threshold)
+
+
+def _made_day(task: tuple[Any, ...]) -> tuple[bytes, int, tuple[tuple[Any, ...], ...]]:
+    """In a worker: a day (its date, number, items as tuples, editor's groups) made, as the
+    memo keeps it, with how many items it shows and its problems."""
+    day, number, items, merge, split = task
+    done = day_job(DayJob(day, tuple(Item(*i) for i in items), *_RULES, merge, split))
+    made = Day(day, number, done.stories, done.key_events)
+    return pack(_day_to_tuple(made)), len(done.items), tuple(_problem(p) for p in done.problems)
 
 
 # --- a day as plain values (the memo's form) ------------------------------------------------

@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -282,12 +283,15 @@ class Site:
         return OutputFile(output_path(site_path), html.encode("utf-8"), template)
 
 
-PARALLEL_PAGES = 100  # fewer pages to make than this are quicker in one process
+PARALLEL_PAGES = 400  # fewer pages to make than this are quicker in one process
 _FORKED: tuple[Site, list[Page]] | None = None  # what forked workers make pages of
 
 
 def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
+    """Whether worker processes can be forked safely: on Linux, from the main thread (another
+    thread, such as a preview's server, may hold a lock that a forked worker would wait for)."""
+    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() \
+        and threading.current_thread() is threading.main_thread()
 
 
 def _forked() -> None:

@@ -235,14 +235,17 @@ class _Weighed:
 def _weigh(f: _Features, weight: dict[str, float]) -> _Weighed:
     head = tuple((w, weight.get(w, 1.0)) for w in f.head)
     names = {name: weight.get(f"@{name}", 1.0) for name in f.names}
-    return _Weighed(head, sum(w for _, w in head), names, sum(names[x] for x in f.names))
+    # Sets iterate in hash order, which changes from run to run; floats are summed in sorted
+    # order so that scores, and so groupings, are the same in every process.
+    return _Weighed(head, sum(w for _, w in head), names, sum(names[x] for x in sorted(f.names)))
 
 
 def _names_shared(a: _Features, b: _Features, wa: _Weighed, wb: _Weighed) -> float:
     """Dice coefficient of two sets of names, each name weighted by its rarity that day."""
     if not a.names or not b.names:
         return 0.0
-    return 2 * sum(wa.names[x] for x in a.names & b.names) / (wa.names_total + wb.names_total)
+    shared = sorted(a.names & b.names)
+    return 2 * sum(wa.names[x] for x in shared) / (wa.names_total + wb.names_total)
 
 
 def _cover(head: _Weighed, other: _Features) -> float:
