@@ -424,25 +424,7 @@ class Memo:
 
     def have(self, keys: Iterable[str]) -> set[str]:
         """Which of `keys` are there, without reading them."""
-        with self._lock:
-            there = set()
-            missing = []
-            for key in keys:
-                if key in self.memory or key in self._pending:
-                    there.add(key)
-                else:
-                    missing.append(key)
-            db = self._connect() if missing else None
-            if db is not None:
-                try:
-                    for start in range(0, len(missing), self._BATCH):
-                        batch = missing[start:start + self._BATCH]
-                        marks = ",".join("?" * len(batch))
-                        there.update(key for (key,) in db.execute(
-                            f"SELECT key FROM blobs WHERE key IN ({marks})", batch))  # noqa: S608
-                except sqlite3.Error:
-                    self._give_up()
-            return there
+        return self.store.have(keys)
 
     def put(self, key: str, data: bytes, *, keep: bool = True) -> None:
         self.store.put(key, data, keep=keep)

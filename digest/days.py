@@ -353,7 +353,7 @@ class _DayMaker:
     def run(self, workers: int | None) -> list[DayInfo]:
         found = self.memo.get_many([p.key + ":info" for p in self.order])
         # An info is of use only with its Day behind it (decoded when a page needs it).
-        there = self.memo.store.have(p.key for p in self.order if p.key + ":info" in found)
+        there = self.memo.have(p.key for p in self.order if p.key + ":info" in found)
         infos: dict[str, DayInfo] = {}
         counts: dict[str, int] = {}
         problems: dict[str, tuple[Problem, ...]] = {}
