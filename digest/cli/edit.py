@@ -19,6 +19,7 @@ from ..config import Config
 from ..content import load_content, slugify
 from ..model import Article, Item
 from ..read import ReadError, discover_articles, read_article
+from .new import create_file
 from .parse import config_or_report
 
 
@@ -50,18 +51,13 @@ def run(args: argparse.Namespace) -> int:
     today = datetime.now(config.settings.zone).date()
     text = correction_template(item, today, [t.slug for t in config.themes])
     stem = slugify(wanted, limit=120) or "item"
-    for n in range(1, 1000):
-        path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
-        try:
-            with open(path, "x", encoding="utf-8") as out:  # "x": never clobber an editor's file
-                out.write(text)
-        except FileExistsError:
-            continue
-        print(f"created {path.relative_to(root).as_posix()} — change what is wrong in it; "
-              "it applies at every build from now on")
-        return 0
-    print(f"no free file name for {stem} in {folder}", file=sys.stderr)
-    return 1
+    path = create_file(folder, stem, text)
+    if path is None:
+        print(f"no free file name for {stem} in {folder}", file=sys.stderr)
+        return 1
+    print(f"created {path.relative_to(root).as_posix()} — change what is wrong in it; "
+          "it applies at every build from now on")
+    return 0
 
 
 def parsed_articles(root: Path, config: Config) -> list[Article]:

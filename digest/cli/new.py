@@ -38,18 +38,27 @@ def run(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{day.isoformat()}-{slugify(args.headline or '', limit=50) or 'item'}"
     text = item_template(day, args.headline, args.theme, slugs)
+    path = create_file(folder, stem, text)
+    if path is None:
+        print(f"no free file name for {stem} in {folder}", file=sys.stderr)
+        return 1
+    print(f"created {path.relative_to(root).as_posix()} — write the item's text in it; "
+          "it appears on its day at the next build")
+    return 0
+
+
+def create_file(folder: Path, stem: str, text: str) -> Path | None:
+    """Write `text` to STEM.md, or STEM-2.md, ... in `folder`: the first name not taken.
+    Never replaces a file (mode "x"), so an editor's work is never clobbered."""
     for n in range(1, 1000):
         path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
         try:
-            with open(path, "x", encoding="utf-8") as out:  # "x": never clobber an editor's file
+            with open(path, "x", encoding="utf-8") as out:
                 out.write(text)
         except FileExistsError:
             continue
-        print(f"created {path.relative_to(root).as_posix()} — write the item's text in it; "
-              "it appears on its day at the next build")
-        return 0
-    print(f"no free file name for {stem} in {folder}", file=sys.stderr)
-    return 1
+        return path
+    return None
 
 
 def latest_day(root: Path, config: Config) -> date:

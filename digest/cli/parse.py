@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..article_json import article_to_json
 from ..config import Config, ConfigError, load_config
-from ..model import Article, Item
+from ..model import Article, Item, RawArticle
 from ..parse import parse_article, plain_text
 from ..read import ReadError, discover_articles, read_article
 
@@ -29,6 +29,23 @@ def config_or_report(root: Path) -> Config | None:
     except ConfigError as error:
         print_config_problems(error)
         return None
+
+
+def read_and_parse(paths: list[Path], root: Path, config: Config
+                   ) -> tuple[list[tuple[RawArticle, Article]], bool]:
+    """Each readable article with what was parsed out of it; unreadable ones are reported on
+    stderr, and the flag says whether there were any."""
+    parsed: list[tuple[RawArticle, Article]] = []
+    failed = False
+    for path in paths:
+        try:
+            raw = read_article(path, root)
+        except ReadError as error:
+            print(str(error.problem), file=sys.stderr)
+            failed = True
+            continue
+        parsed.append((raw, parse_article(raw, config.sources, config.settings)))
+    return parsed, failed
 
 
 def expand_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -104,15 +121,9 @@ def run(args: argparse.Namespace) -> int:
     failed = bool(missing)
     for name in missing:
         print(f"{name}: no such file or folder — check the path", file=sys.stderr)
-    articles: list[Article] = []
-    for path in files:
-        try:
-            raw = read_article(path, root)
-        except ReadError as error:
-            print(str(error.problem), file=sys.stderr)
-            failed = True
-            continue
-        articles.append(themed(parse_article(raw, config.sources, config.settings), config))
+    parsed, unreadable = read_and_parse(files, root, config)
+    failed = failed or unreadable
+    articles = [themed(article, config) for _, article in parsed]
     if args.json:
         json.dump([article_to_json(a) for a in articles], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

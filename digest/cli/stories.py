@@ -10,11 +10,10 @@ from pathlib import Path
 from ..config import Config
 from ..days import dated_items
 from ..model import Article, Item, Story
-from ..parse import parse_article
-from ..read import ReadError, discover_articles, read_article
+from ..read import discover_articles
 from ..stories import explain_grouping, group_stories, key_events
 from ..themes import assign_themes
-from .parse import config_or_report
+from .parse import config_or_report, read_and_parse
 
 Groups = list[tuple[str, ...]]
 
@@ -53,20 +52,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _read_seeds(root: Path, config: Config) -> tuple[list[Article], Groups, Groups, bool]:
     """Every parsed article of the seeds folder, and the editor's merges and splits."""
-    articles: list[Article] = []
-    merge: Groups = []
-    split: Groups = []
-    failed = False
-    for path in discover_articles(root / config.settings.seeds):
-        try:
-            raw = read_article(path, root)
-        except ReadError as error:
-            print(str(error.problem), file=sys.stderr)
-            failed = True
-            continue
-        merge += [tuple(g) for g in raw.metadata.get("merge", ())]
-        split += [tuple(g) for g in raw.metadata.get("split", ())]
-        articles.append(parse_article(raw, config.sources, config.settings))
+    parsed, failed = read_and_parse(discover_articles(root / config.settings.seeds), root, config)
+    merge: Groups = [tuple(g) for raw, _ in parsed for g in raw.metadata.get("merge", ())]
+    split: Groups = [tuple(g) for raw, _ in parsed for g in raw.metadata.get("split", ())]
+    articles = [article for _, article in parsed]
     return articles, merge, split, failed
 
 
