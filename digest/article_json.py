@@ -30,6 +30,7 @@ def item_to_json(item: Item) -> dict[str, Any]:
         "url": item.url,
         "line": item.line,
         "key_event": item.key_event,
+        "section": item.section,
     }
 
 
@@ -46,6 +47,7 @@ def article_to_json(article: Article) -> dict[str, Any]:
         "day_number": article.day_number,
         "format": article.format,
         "key_events": list(article.key_events),
+        "lead": list(article.lead),
         "items": [item_to_json(item) for item in article.items],
         "warnings": [str(w) for w in article.warnings],
         "problems": [
@@ -71,7 +73,7 @@ def article_from_json(data: dict[str, Any]) -> Article:
             id=i["id"], headline=i["headline"], text=i["text"], date=_date(i["date"]),
             time=i["time"], published=_datetime(i["published"]), theme=i["theme"],
             source=i["source"], source_slug=i["source_slug"], url=i["url"], article_path=path,
-            line=i["line"], key_event=i["key_event"],
+            line=i["line"], key_event=i["key_event"], section=i.get("section"),
         )
         for i in data["items"]
     )
@@ -83,5 +85,6 @@ def article_from_json(data: dict[str, Any]) -> Article:
         path=path, source=data["source"], source_slug=data["source_slug"], url=data["url"],
         title=data["title"], author=data["author"], published=_datetime(data["published"]),
         date=_date(data["date"]), day_number=data["day_number"], format=data["format"],
-        key_events=tuple(data["key_events"]), items=items, warnings=warnings,
+        key_events=tuple(data["key_events"]), lead=tuple(data.get("lead", ())), items=items,
+        warnings=warnings,
     )

@@ -47,7 +47,9 @@ INDEX_NAME = "index.pickle"
 
 # The modules whose code decides what `parse_article` returns. Their source is hashed into the
 # key, so editing the parser can never serve a stale result, even without a version bump.
-_PARSER_MODULES = ("parse", "dates", "clutter", "split", "html", "model", "article_json")
+_PARSER_MODULES = ("parse", "lines", "split", "dating", "dates", "date_names", "clutter",
+                   "page_words", "html", "model", "article_json", "data/page.yaml",
+                   "data/dates.yaml", "data/clutter.yaml")
 # Modules that cannot change what a build makes: the commands around it. Everything else
 # counts, new modules included, since a stale page is worse than a slow build.
 _NOT_OUTPUT = {"cli", "serve.py", "reload.py", "watch.py", "ingest.py", "__main__.py",
@@ -68,9 +70,10 @@ def code_fingerprint(only: Sequence[str] | None = None) -> str:
     package = Path(__file__).parent
     h = hashlib.sha256(f"{__version__}\0{CACHE_FORMAT}".encode())
     if only is not None:
-        paths = [package / f"{name}.py" for name in only]
+        paths = [package / (name if "/" in name else f"{name}.py") for name in only]
     else:
-        paths = [p for p in sorted(package.rglob("*.py"))
+        # The parser's word lists (data/*.yaml) shape the output as much as its code.
+        paths = [p for p in sorted([*package.rglob("*.py"), *package.glob("data/*.yaml")])
                  if p.relative_to(package).parts[0] not in _NOT_OUTPUT]
     for path in paths:
         if path.exists():
@@ -145,16 +148,16 @@ item_tuple = attrgetter(*ITEM_FIELDS)  # Item -> tuple of its fields; Item(*t) m
 def article_to_tuple(article: Article) -> tuple[Any, ...]:
     return (article.path, article.source, article.source_slug, article.url, article.title,
             article.author, article.published, article.date, article.day_number, article.format,
-            article.key_events, tuple(item_tuple(i) for i in article.items),
+            article.key_events, article.lead, tuple(item_tuple(i) for i in article.items),
             tuple(_problem_tuple(p) for p in article.warnings))
 
 
 def article_from_tuple(t: Sequence[Any]) -> Article:
-    (path, source, slug, url, title, author, published, day, number, form, keys, items,
+    (path, source, slug, url, title, author, published, day, number, form, keys, lead, items,
      warnings) = t
     return Article(path, source, slug, url, title, author, published, day, number, form,
-                   tuple(keys), tuple(Item(*i) for i in items),
-                   tuple(Problem(*p) for p in warnings))
+                   key_events=tuple(keys), lead=tuple(lead), items=tuple(Item(*i) for i in items),
+                   warnings=tuple(Problem(*p) for p in warnings))
 
 
 def _problem_tuple(p: Problem) -> tuple[Any, ...]:

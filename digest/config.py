@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -385,6 +387,179 @@ def _sources_from(data: Any, check: Checker) -> Sources:
     return Sources(tuple(outlets), shared, shared_end)
 
 
+# --- digest/data/clutter.yaml: the clutter kinds every project gets -----------------------
+
+CLUTTER_FILE = "digest/data/clutter.yaml"
+# The kinds a line of clutter can be; the parser treats some of them apart (`end` stops the
+# article, `related_heading` opens a list of links, `caption` and `credit` pair up), so a kind is
+# code, while its phrasings and patterns are data.
+CLUTTER_KINDS = (
+    "read_also", "related_heading", "share", "cookie", "newsletter", "app", "donation", "follow",
+    "loading", "ad", "comments", "caption", "credit", "breadcrumb", "tags", "listen", "copyright",
+    "disclaimer", "sign_off", "widget", "end",
+)
+_CLUTTER_KEYS = ["words", "shapes", "kinds"]
+_KIND_KEYS = ["line", "start", "anywhere", "max_length", "patterns"]
+_LANGUAGE = re.compile(r"^(?:[a-z]{2}|any)$")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class ClutterKind:
+    """One kind of clutter of the package data: its phrasings as written (every language
+    together) and its regexes with the `{word}` placeholders filled in."""
+
+    name: str
+    line: tuple[str, ...] = ()  # the whole line is one of these
+    start: tuple[str, ...] = ()  # the line starts with one of these
+    anywhere: tuple[str, ...] = ()  # one of these stands in a line of at most max_length
+    max_length: int = 160  # for `anywhere` and for patterns not anchored with ^
+    patterns: tuple[str, ...] = ()  # Python regexes, case-insensitive
+
+
+def _phrasings(check: Checker, owner: Any, key: str, where: str) -> tuple[str, ...]:
+    """A mapping of language to a list of phrases, every language together."""
+    by_language = owner.get(key)
+    if by_language is None:
+        return ()
+    if not isinstance(by_language, dict):
+        check.add(line_of(owner, key), f"`{key}` of {where} should map a language to phrases",
+                  f"write `{key}:` then lines like `  en: [read also, see also]`")
+        return ()
+    phrases: list[str] = []
+    for language, values in by_language.items():
+        line = line_of(by_language, language)
+        if not isinstance(language, str) or not _LANGUAGE.match(language):
+            check.add(line, f"{language!r} in `{key}` of {where} is not a language code",
+                      "use a two-letter code such as `en` or `uk`, or `any`")
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            check.add(line, f"`{language}` in `{key}` of {where} should be a list of phrases",
+                      "write e.g. `en: [read also, see also]`, quoting phrases that hold ':' or ','")
+            continue
+        phrases += [v.strip() for v in values]
+    return tuple(dict.fromkeys(phrases))
+
+
+def _same_phrase(phrase: str) -> str:
+    """How two phrasings compare: case, curly apostrophes and a closing ":" or "." aside."""
+    return " ".join(phrase.replace("’", "'").lower().split()).rstrip(":. ")
+
+
+def _fill(check: Checker, line: int | None, pattern: str, fills: dict[str, str], where: str) -> str:
+    """Replace each `{name}` of a pattern by its alternation; an unknown name is a problem."""
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in fills:
+            check.add(line, f"a pattern of {where} uses `{{{name}}}`, which is not defined",
+                      f"define `{name}` under `words` or `shapes`, or use one of: {', '.join(fills)}")
+            return match.group(0)
+        return fills[name]
+    return _PLACEHOLDER.sub(one, pattern)
+
+
+def _clutter_from(data: Any, check: Checker) -> tuple[ClutterKind, ...]:
+    if not check.keys(data, _CLUTTER_KEYS, CLUTTER_FILE):
+        return ()
+    fills: dict[str, str] = {}
+    words = data.get("words") or {}
+    if not isinstance(words, dict):
+        check.add(line_of(data, "words"), "`words` should map a name to a list of words",
+                  "write e.g. `agency: [reuters, afp]`")
+        words = {}
+    for name, values in words.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            check.add(line_of(words, name), f"`{name}` of `words` should be a list of words",
+                      "write e.g. `agency: [reuters, afp]`")
+            continue
+        # Longest first, so that "getty images" is tried before "getty".
+        alternatives = sorted({v.strip() for v in values}, key=lambda v: (-len(v), v))
+        fills[name] = "(?:" + "|".join(re.escape(v) for v in alternatives) + ")"
+    shapes = data.get("shapes") or {}
+    if not isinstance(shapes, dict):
+        check.add(line_of(data, "shapes"), "`shapes` should map a name to a regex",
+                  "write e.g. `credit: '...'`")
+        shapes = {}
+    for name, shape in shapes.items():
+        if not isinstance(shape, str):
+            check.add(line_of(shapes, name), f"shape `{name}` is not a regex", "quote it with single quotes")
+            continue
+        filled = _fill(check, line_of(shapes, name), shape, fills, f"shape `{name}`")
+        wrong = valid_regex(filled)
+        if wrong:
+            check.add(line_of(shapes, name), f"shape `{name}` {wrong}", "fix the regex")
+            continue
+        fills[name] = "(?:" + filled + ")"
+    kinds = data.get("kinds") or {}
+    if not isinstance(kinds, dict):
+        check.add(line_of(data, "kinds"), "`kinds` should map a clutter kind to its phrasings",
+                  "write `kinds:` then `  read_also:` with `start:`, `line:`, ... under it")
+        return ()
+    result = []
+    owners: dict[tuple[str, str], str] = {}  # (way of matching, phrase) -> the kind that has it
+    for name, entry in kinds.items():
+        where = f"kind `{name}`"
+        line = line_of(kinds, name)
+        if name not in CLUTTER_KINDS:
+            close = difflib.get_close_matches(str(name), CLUTTER_KINDS, n=1)
+            check.add(line, f"unknown clutter kind `{name}`",
+                      f"did you mean `{close[0]}`?" if close else f"known kinds: {', '.join(CLUTTER_KINDS)}")
+            continue
+        if not check.keys(entry, _KIND_KEYS, where, line):
+            continue
+        max_length = entry.get("max_length", 160)
+        if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
+            check.add(line_of(entry, "max_length"), f"`max_length` of {where} is not a whole number",
+                      "write the longest line, in characters, e.g. `max_length: 160`")
+            max_length = 160
+        patterns = []
+        raw_patterns = entry.get("patterns") or []
+        if not isinstance(raw_patterns, list):
+            check.add(line_of(entry, "patterns"), f"`patterns` of {where} should be a list",
+                      "write one `- 'regex'` line per pattern")
+            raw_patterns = []
+        for pattern in raw_patterns:
+            if not isinstance(pattern, str):
+                check.add(line_of(entry, "patterns"), f"a pattern of {where} is not text", "quote it")
+                continue
+            filled = _fill(check, line_of(entry, "patterns"), pattern, fills, where)
+            wrong = valid_regex(filled)
+            if wrong:
+                check.add(line_of(entry, "patterns"), f"a pattern of {where} {wrong}: {pattern!r}",
+                          "fix the pattern (quote it with single quotes in YAML)")
+            else:
+                patterns.append(filled)
+        phrasings = {mode: _phrasings(check, entry, mode, where) for mode in ("line", "start", "anywhere")}
+        for mode, phrases in phrasings.items():
+            for phrase in phrases:
+                owner = owners.setdefault((mode, _same_phrase(phrase)), name)
+                if owner != name:
+                    check.add(line_of(entry, mode),
+                              f"`{mode}` phrase {phrase!r} of {where} is also in kind `{owner}`",
+                              "keep it in one kind: a line has one kind")
+        result.append(ClutterKind(name=name, line=phrasings["line"], start=phrasings["start"],
+                                  anywhere=phrasings["anywhere"], max_length=max_length,
+                                  patterns=tuple(patterns)))
+    return tuple(result)
+
+
+def clutter_from_text(text: str) -> tuple[ClutterKind, ...]:
+    """The clutter kinds of a clutter.yaml text; ConfigError naming the file if it is wrong."""
+    data, problems = parse_yaml(text, CLUTTER_FILE)
+    check = Checker(CLUTTER_FILE)
+    kinds = _clutter_from(data, check) if not problems else ()
+    problems += check.problems
+    if problems:
+        raise ConfigError(problems)
+    return kinds
+
+
+@cache
+def package_clutter() -> tuple[ClutterKind, ...]:
+    """The package's clutter kinds, read and validated once per process."""
+    return clutter_from_text(resources.files("digest").joinpath("data/clutter.yaml").read_text("utf-8"))
+
+
 # --- themes.yaml --------------------------------------------------------------------------
 
 
@@ -483,6 +658,10 @@ def load_config(root: Path) -> Config:
     themes = _themes_from(parsed[THEMES_FILE], checks[THEMES_FILE])
     for check in checks.values():
         problems += check.problems
+    try:
+        package_clutter()  # the rules every project gets: a broken package file is reported too
+    except ConfigError as exc:
+        problems += exc.problems
     if problems:
         raise ConfigError(problems)
     return Config(settings, sources, themes)

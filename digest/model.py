@@ -68,6 +68,7 @@ class Item:
     article_path: str = ""  # the file it came from
     line: int | None = None  # where it starts in that file
     key_event: bool = False  # the outlet listed it among its own key events
+    section: str | None = None  # the theme heading it stood under on its page ("Fighting")
     corrected: date | None = None  # when an editor corrected it (content/ overrides)
     correction_note: str | None = None
 
@@ -87,6 +88,7 @@ class Article:
     day_number: int | None
     format: str  # "summary" | "live-blog" | "story" | "story-with-sections"
     key_events: tuple[str, ...] = ()
+    lead: tuple[str, ...] = ()  # the standfirst or introduction: a summary, not an item
     items: tuple[Item, ...] = ()
     warnings: tuple[Problem, ...] = ()
 

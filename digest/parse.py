@@ -1,8 +1,9 @@
 """Stage `parse`: a RawArticle (decoded text and metadata) in, an Article out.
 
 A list of small named steps, each taking and returning a Draft (as markdown-it-py's rule
-chain): find the outlet, the title, the byline, the dates, remove clutter, cut the body into
-items, date them, give them ids. Pure: no file system, no clock.
+chain): find the outlet, read the page's structure (`lines`: what each line is; `split`: the
+items), choose its date (`dating`), date the items and give them ids. Pure: no file system,
+no clock.
 """
 
 from __future__ import annotations
@@ -15,22 +16,16 @@ from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
-from .clutter import (
-    SENTENCE_END,
-    Line,
-    recognisers,
-    remove_clutter,
-    rules_for,
-    split_lines,
-    word_count,
-)
+from .clutter import Line, recognisers, rules_for
 from .config import Settings, Sources
-from .dates import FoundDate, find_dates, find_day_number, resolve_zone
+from .dates import find_day_numbers, resolve_zone
+from .dating import Dating, choose_date
+from .lines import Page, read_page
 from .model import Article, Item, Problem, RawArticle, Source
-from .split import Piece, Split, split_body
+from .split import Piece, Split, split_page
 
 # Bump when parsing changes, so that cached parse results are not reused.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _BYLINE = re.compile(r"^(?:by|words by|written by|author:?)\s+(?P<name>.+)$", re.IGNORECASE)
 _ROLE_WORDS = {
@@ -41,10 +36,6 @@ _ROLE_WORDS = {
 }
 _BYLINE_END = re.compile(r"[|,(•·]")
 _WHITESPACE = re.compile(r"\s+")
-_VIEWS = re.compile(r"[\d,.]+\s*views?\b", re.IGNORECASE)
-_DATELINE_WORDS = re.compile(r"\b(published|updated|posted|last|on|at|views?|am|pm|gmt|utc)\b",
-                             re.IGNORECASE)
-_LONG_NUMBER = re.compile(r"\d{3,}")
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 _NAME_PARTICLES = {"de", "van", "von", "der", "da", "di", "al", "bin", "la", "le", "and"}
 
@@ -60,16 +51,14 @@ class Context:
 class Draft:
     """The article as it is being read; each step fills in more of it."""
 
-    lines: tuple[Line, ...]
     source: Source | None = None
     source_name: str | None = None
     url: str | None = None
+    page: Page | None = None
+    split: Split | None = None
     title: str | None = None
     author: str | None = None
-    dates: tuple[tuple[int, FoundDate], ...] = ()  # (line number, date) of each dateline
-    body_start: int = 0  # number of the first line of running text (25 words or more)
-    stated_day: int | None = None
-    split: Split | None = None
+    dating: Dating | None = None
     date: date | None = None
     published: datetime | None = None
     items: tuple[Item, ...] = ()
@@ -79,9 +68,6 @@ class Draft:
              path: str | None = None) -> Draft:
         problem = Problem(path or ctx.raw.path, line, message, fix)
         return replace(self, warnings=self.warnings + (problem,))
-
-    def without(self, numbers: set[int]) -> Draft:
-        return replace(self, lines=tuple(x for x in self.lines if x.number not in numbers))
 
 
 def find_source(d: Draft, ctx: Context) -> Draft:
@@ -113,37 +99,29 @@ def find_source(d: Draft, ctx: Context) -> Draft:
                   f"add `source: NAME` (and `url:`) to {ctx.raw.metadata_path}")
 
 
-def find_title(d: Draft, ctx: Context) -> Draft:
-    """The first line that is not clutter; a repeated title line counts once, and a
-    breadcrumb glued before it ("Home Breaking News <title>") is dropped."""
-    rules = rules_for(ctx.sources, d.source)
-    head = [x for x in d.lines if x.text][:6]
-    candidates = [x for x in head if not rules.is_clutter(x.text) and not _dateline_of(x.text)]
-    # A section label ("Europe", "World news") may stand above the title: a title has words.
-    first = next((x for x in candidates if word_count(x.text) >= 3), None)
-    first = first or (candidates[0] if candidates else None)
-    if first is None:
-        return d
-    title = first.text
-    used = {first.number} | {x.number for x in candidates if x.number < first.number}
-    for later in head:
-        if later.number <= first.number:
-            continue
-        if later.text == title:
-            used.add(later.number)
-        elif title.endswith(" " + later.text) and word_count(later.text) >= 3:
-            title = later.text  # the first line was breadcrumb + title
-            used.add(later.number)
-    title = ctx.raw.metadata.get("title") or title
-    return replace(d.without(used), title=title)
+def read_structure(d: Draft, ctx: Context) -> Draft:
+    """What each line is, then the items: see `lines` and `split`."""
+    page = read_page(ctx.raw.text, rules_for(ctx.sources, d.source), ctx.raw.metadata.get("title"))
+    split = split_page(page)
+    d = replace(d, page=page, split=split, title=page.title)
+    if split.cut is not None:
+        d = d.warn(ctx, "the text stops in the middle of a sentence, so its last item is left out",
+                   "check that the file holds the whole article", split.cut.line)
+    if not split.pieces and split.cut is None:
+        d = d.warn(ctx, "no article text was found once site clutter was removed",
+                   "check that the file holds the article, not only the page around it")
+    return d
 
 
 def find_byline(d: Draft, ctx: Context) -> Draft:
-    for line in [x for x in d.lines if x.text][:3]:
-        match = _BYLINE.match(line.text)
-        if match and word_count(line.text) <= 14:
-            return replace(d.without({line.number}), author=_author_name(match.group("name")))
-    return replace(d, author=ctx.raw.metadata.get("author"))
+    author = ctx.raw.metadata.get("author")
+    if author is None and d.page is not None:
+        for unit in d.page.units[:12]:
+            match = _BYLINE.match(unit.text)
+            if unit.kind == "byline" and match:
+                author = _author_name(match.group("name"))
+                break
+    return replace(d, author=author)
 
 
 def _author_name(text: str) -> str:
@@ -159,112 +137,53 @@ def _author_name(text: str) -> str:
     return " ".join(name) or text.strip()
 
 
-def _is_dateline(text: str, found: FoundDate) -> bool:
-    """A line that is there to give the date: little else on it."""
-    if SENTENCE_END.search(text) and not text.rstrip(".").endswith(("am", "pm", "m")):
-        return False  # "The war began on February 24, 2022." is a sentence, not a dateline
-    rest = text[: found.start] + " " + text[found.end:]
-    rest = _VIEWS.sub(" ", rest)
-    rest = _DATELINE_WORDS.sub(" ", rest)
-    return word_count(rest) <= 3 and not _LONG_NUMBER.search(rest)
-
-
-def _dateline_of(text: str) -> FoundDate | None:
-    if not any(map(str.isdigit, text)) or word_count(text) > 16:
-        return None
-    found = find_dates(text)
-    return found[0] if found and _is_dateline(text, found[0]) else None
-
-
-def find_dates_in_text(d: Draft, ctx: Context) -> Draft:
-    """Datelines (a line that is mostly a date: the article's, or a live blog's day
-    headers) and the day number the text states ("Day 582", "enters its 644th day")."""
-    datelines: list[tuple[int, FoundDate]] = []
-    day_lines: set[int] = set()
-    stated: int | None = find_day_number(d.title or "")
-    for line in d.lines:
-        if not line.text or line.bullet:
-            continue
-        found = _dateline_of(line.text)
-        if found:
-            datelines.append((line.number, found))
-        number = find_day_number(line.text) if "day" in line.text.lower() else None
-        if number is not None:
-            stated = stated or number
-            if word_count(line.text) <= 10:
-                day_lines.add(line.number)
-    body_start = next((x.number for x in d.lines if not x.bullet and word_count(x.text) >= 25),
-                      len(d.lines) + 1)
-    d = replace(d.without({n for n, _ in datelines} | day_lines), dates=tuple(datelines),
-                stated_day=stated, body_start=body_start)
-    for number, found in datelines:
-        if found.weekday_mismatch():
-            d = d.warn(ctx, f"the dateline's weekday does not match {found.date}",
-                       "check the date in the text or its metadata", number)
-    return d
-
-
-def strip_clutter(d: Draft, ctx: Context) -> Draft:
-    return replace(d, lines=tuple(remove_clutter(list(d.lines), rules_for(ctx.sources, d.source))))
-
-
-def cut_items(d: Draft, ctx: Context) -> Draft:
-    split = split_body(list(d.lines), d.title)
-    if not split.pieces:
-        d = d.warn(ctx, "no article text was found once site clutter was removed",
-                   "check that the file holds the article, not only the page around it")
-    return replace(d, split=split)
-
-
 def date_article(d: Draft, ctx: Context) -> Draft:
-    """The article's day and time: the editor's metadata first, then the text's dateline.
+    """The article's day and time: the editor's metadata first, then the text (see `dating`).
     A date the text does not give is never guessed."""
+    assert d.page is not None
     meta = ctx.raw.metadata
+    settings = ctx.settings
+    dating = choose_date(d.page, settings.war_start, _latest_year(settings), None)
     zone_name = meta.get("timezone") or (d.source.timezone if d.source else None)
     published: datetime | None = meta.get("published")
     if published is None and meta.get("published_naive") and zone_name:
         published = meta["published_naive"].replace(tzinfo=ZoneInfo(zone_name))
-    text_date: date | None = None
-    # The article's own dateline stands above its text; a live blog's first day header
-    # may stand lower, below a pinned caption or summary.
-    live = d.split is not None and d.split.format == "live-blog"
-    dateline = next((x for x in d.dates if live or x[0] < d.body_start), None)
-    if dateline:
-        number, found = dateline
-        text_date = found.date
-        if found.clock and published is None and text_date:
-            zone = resolve_zone(found.zone, zone_name)
-            if zone is not None:
-                published = datetime.combine(text_date, found.clock).replace(tzinfo=zone)
-            elif d.split and d.split.format != "live-blog":
-                d = d.warn(ctx, f"the time {found.clock:%H:%M} has no timezone and the outlet's "
-                           "is unknown", f"add `timezone:` or `source:` to {ctx.raw.metadata_path}",
-                           number)
-    site_zone = ctx.settings.zone
+    found = dating.found
+    if published is None and found is not None and found.clock and dating.date == found.date:
+        zone = resolve_zone(found.zone, zone_name)
+        if zone is not None:
+            published = datetime.combine(dating.date, found.clock).replace(tzinfo=zone)
+        elif d.split and d.split.format != "live-blog":
+            d = d.warn(ctx, f"the time {found.clock:%H:%M} has no timezone and the outlet's "
+                       "is unknown", f"add `timezone:` or `source:` to {ctx.raw.metadata_path}",
+                       dating.line)
     day = meta.get("date")
     if day is None and published is not None:
-        day = published.astimezone(site_zone).date()
+        day = published.astimezone(settings.zone).date()
     if day is None:
-        day = text_date
+        day = dating.date
     if day is None:
-        d = _warn_undated(d, ctx)
-    elif meta.get("date") and text_date and text_date != meta["date"]:
-        d = d.warn(ctx, f"the metadata's date {meta['date']} differs from the text's {text_date}",
-                   "the metadata wins; correct whichever is wrong", dateline[0] if dateline else None)
-    if day is not None and d.stated_day is not None:
-        expected = ctx.settings.day_number(day)
-        if expected != d.stated_day:
-            d = d.warn(ctx, f"the text says day {d.stated_day}, but {day} is day {expected} "
+        d = _warn_undated(d, ctx, dating)
+    elif meta.get("date") and dating.date and dating.date != meta["date"]:
+        d = d.warn(ctx, f"the metadata's date {meta['date']} differs from the text's {dating.date}",
+                   "the metadata wins; correct whichever is wrong", dating.line)
+    if day is not None and dating.stated_day is not None:
+        expected = settings.day_number(day)
+        if expected != dating.stated_day:
+            d = d.warn(ctx, f"the text says day {dating.stated_day}, but {day} is day {expected} "
                        f"of the war", f"check the date (or `date:` in {ctx.raw.metadata_path})")
-    return replace(d, date=day, published=published)
+    return replace(d, date=day, published=published, dating=dating)
 
 
-def _warn_undated(d: Draft, ctx: Context) -> Draft:
-    partial = next((f for _, f in d.dates if f.year is None), None)
-    if partial is None:
-        mentions = [f for x in d.lines if x.text for f in find_dates(x.text) if f.year is None]
-        partial = mentions[0] if mentions else None
+def _latest_year(settings: Settings) -> int:
+    """The war's last year a date without one can fall in: `war_end`, else the settings'."""
+    end = getattr(settings, "war_end", None)
+    return end.year if end else getattr(settings, "latest_year", date.today().year)
+
+
+def _warn_undated(d: Draft, ctx: Context, dating: Dating) -> Draft:
     fix = f"add `date: YYYY-MM-DD` to {ctx.raw.metadata_path}"
+    partial = dating.partial
     if partial is not None:
         when = date(2000, partial.month, partial.day).strftime("%B %-d")
         return d.warn(ctx, f"the text gives {when} but no year, so the date is unknown", fix)
@@ -272,20 +191,21 @@ def _warn_undated(d: Draft, ctx: Context) -> Draft:
 
 
 def make_items(d: Draft, ctx: Context) -> Draft:
-    """Items with their day, time and a stable id."""
+    """Items with their day, time, section and a stable id."""
     if d.split is None:
         return d
     pieces = d.split.pieces
     when = _entry_times(d, ctx, pieces) if d.split.format == "live-blog" else {}
     site_zone = ctx.settings.zone
+    source_slug = d.source.slug if d.source else (_slug(d.source_name) or None if d.source_name else None)
     items: list[Item] = []
     taken: set[str] = set()
     for index, piece in enumerate(pieces):
         stamp = when.get(index)
-        day = stamp.astimezone(site_zone).date() if stamp else d.date
+        day = stamp.astimezone(site_zone).date() if stamp else _piece_day(piece, d, ctx)
         clock = f"{stamp.astimezone(site_zone):%H:%M}" if stamp else None
         items.append(Item(
-            id=_unique(item_id(d.source.slug if d.source else _slug(d.source_name or ""), day,
+            id=_unique(item_id(source_slug or "", day,
                                piece.headline or " ".join(x.text for x in piece.paragraphs)), taken),
             headline=piece.headline,
             text=markdown_text(piece.paragraphs),
@@ -293,22 +213,47 @@ def make_items(d: Draft, ctx: Context) -> Draft:
             time=clock,
             published=stamp or d.published,
             source=d.source_name,
-            source_slug=d.source.slug if d.source else (_slug(d.source_name) or None
-                                                        if d.source_name else None),
+            source_slug=source_slug,
             url=d.url,
             article_path=ctx.raw.path,
             line=piece.line,
             key_event=piece.key_event,
+            section=piece.section,
         ))
     return replace(d, items=tuple(items))
 
 
+def _piece_day(piece: Piece, d: Draft, ctx: Context) -> date | None:
+    """The day of the heading an item stands under ("Monday 3 March", "Day 2"), else the page's."""
+    if piece.day is not None:
+        if piece.day.date is not None:
+            return piece.day.date
+        if d.date is not None:
+            # The heading's year is the page's (or the one before, in early January), and its
+            # printed weekday settles it.
+            options = []
+            for year in (d.date.year, d.date.year - 1):
+                try:
+                    options.append(date(year, piece.day.month, piece.day.day))
+                except ValueError:
+                    continue
+            weekday = piece.day.weekday
+            fitting = [o for o in options if weekday is None or o.weekday() == weekday]
+            for day in fitting or options:
+                if day <= d.date + timedelta(days=1):
+                    return day
+    if piece.day_heading:
+        numbers = find_day_numbers(piece.day_heading)
+        if numbers:
+            return ctx.settings.war_start + timedelta(days=numbers[0].n - 1)
+    return d.date
+
+
 def _entry_times(d: Draft, ctx: Context, pieces: list[Piece]) -> dict[int, datetime]:
-    """Aware times of live-blog entries. An entry's day is the day header above it (in the
-    entries' zone); a blog that runs newest first and jumps forward by more than six hours
-    has crossed midnight into the day before (and the other way for oldest first)."""
+    """Aware times of live-blog entries. An entry's day is the day heading above it (or the
+    date in its stamp, in the entries' zone); a blog that runs newest first and jumps forward by
+    more than six hours has crossed midnight into the day before (the other way for oldest first)."""
     zone_name = ctx.raw.metadata.get("timezone") or (d.source.timezone if d.source else None)
-    base = d.dates[0][1].date if d.dates and d.dates[0][1].date else d.date
     minutes = [p.clock.clock.hour * 60 + p.clock.clock.minute if p.clock else None for p in pieces]
     steps = [b - a for a, b in zip(minutes[1:], minutes[2:], strict=False)
              if a is not None and b is not None]
@@ -318,11 +263,12 @@ def _entry_times(d: Draft, ctx: Context, pieces: list[Piece]) -> dict[int, datet
     for index, piece in enumerate(pieces):
         if piece.clock is None:
             continue
-        above = [f for n, f in d.dates if n < piece.line and f.date]
-        if above and above[-1] is not header:
-            header, shift, previous = above[-1], 0, None
-        day = header.date if header else base
+        if piece.day is not None and piece.day is not header:
+            header, shift, previous = piece.day, 0, None
+        day = _piece_day(piece, d, ctx) if header is not None else d.date
         zone: tzinfo | None = resolve_zone(piece.clock.zone, zone_name)
+        if piece.clock.zone is None and d.page is not None and d.page.zone is not None:
+            zone = d.page.zone  # "All times are Kyiv time"
         if day is None or zone is None:
             continue
         now = minutes[index]
@@ -360,11 +306,8 @@ def apply_metadata_themes(d: Draft, ctx: Context) -> Draft:
 
 STEPS: list[Callable[[Draft, Context], Draft]] = [
     find_source,
-    find_title,
+    read_structure,
     find_byline,
-    find_dates_in_text,
-    strip_clutter,
-    cut_items,
     date_article,
     make_items,
     apply_metadata_themes,
@@ -373,11 +316,12 @@ STEPS: list[Callable[[Draft, Context], Draft]] = [
 
 def parse_article(raw: RawArticle, sources: Sources, settings: Settings) -> Article:
     ctx = Context(raw, sources, settings)
-    draft = Draft(lines=tuple(split_lines(raw.text)), warnings=raw.problems)
+    draft = Draft(warnings=raw.problems)
     for step in STEPS:
         draft = step(draft, ctx)
     if draft.split and draft.split.format == "live-blog":
-        untimed = [i for i in draft.items if i.time is None]
+        clocks = {p.line for p in draft.split.pieces if p.clock is not None}
+        untimed = [i for i in draft.items if i.time is None and i.line in clocks]
         if untimed and draft.date is not None:
             draft = draft.warn(ctx, f"{len(untimed)} live-blog entries have a time without a "
                                "timezone", f"add `timezone:` or `source:` to {raw.metadata_path}")
@@ -394,6 +338,7 @@ def parse_article(raw: RawArticle, sources: Sources, settings: Settings) -> Arti
         day_number=settings.day_number(draft.date) if draft.date else None,
         format=draft.split.format if draft.split else "story",
         key_events=tuple(draft.split.key_events) if draft.split else (),
+        lead=tuple(draft.split.lead) if draft.split else (),
         items=draft.items,
         warnings=draft.warnings,
     )
