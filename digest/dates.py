@@ -494,3 +494,60 @@ def resolve_zone(zone: tzinfo | str | None, local: str | None) -> tzinfo | None:
     if isinstance(zone, tzinfo):
         return zone
     return ZoneInfo(local) if local else None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundAnniversary:
+    years: int  # "the second anniversary": 2
+    today: bool  # the same line says it is today ("Dziś druga rocznica", "... in Paris today")
+    start: int
+    end: int
+
+
+_NUMBER_WORD = r"(?P<n>\d{1,2}|[^\W\d_]+)"
+_ANNIVERSARY = re.compile(rf"(?<!\w)(?:{names.phrases('anniversary_nouns')})(?!\w)", re.IGNORECASE)
+_YEARS_SUFFIX = re.compile(r"(?:st|nd|rd|th|\.|-?year|-?річн\w*|-?летн\w*|-?jährig\w*)$", re.IGNORECASE)
+# "one week since Russia invaded", "two weeks into the war": counted from the war's start, which
+# the words after say (not "the offensive ... three weeks ago", another count).
+_WEEKS = re.compile(rf"(?<!\w){_NUMBER_WORD}\s+(?:{names.phrases('week_nouns')})\s+(?:since|into|of|ago"
+                    r"|after|від|з|с|od|seit|depuis|desde|de)(?!\w)", re.IGNORECASE)
+# Feminine ordinals ("druga rocznica", "третя річниця", "третья годовщина") to the masculine forms
+# num2words spells.
+_FEMININE = (("ья", "ий"), ("ая", "ый"), ("ая", "ой"), ("ая", "ий"), ("я", "ій"), ("а", "ий"),
+             ("a", "i"), ("a", "y"), ("e", ""), ("te", "ter"))
+_TODAY_WORDS = re.compile(rf"(?<!\w)(?:{names.phrases('this_after')}|today)(?!\w)", re.IGNORECASE)
+
+
+def _small_number(word: str) -> int | None:
+    word = _YEARS_SUFFIX.sub("", word) if not word.isdigit() else word
+    if word.isdigit():
+        return int(word)
+    key = norm(word)
+    found = names.ORDINALS.get(key) or names.CARDINALS.get(key)
+    for ending, masculine in _FEMININE:
+        if found is None and key.endswith(ending):
+            found = names.ORDINALS.get(key[: -len(ending)] + masculine)
+    return found
+
+
+def find_anniversaries(text: str) -> list[FoundAnniversary]:
+    """Anniversaries of the war a text names ("the one-year anniversary of Russia's invasion")."""
+    out = []
+    for match in _ANNIVERSARY.finditer(text):
+        before = re.findall(r"[\w.’'-]+", text[max(0, match.start() - 30):match.start()])[-2:]
+        years = next((n for w in reversed(before) if (n := _small_number(w.strip("-")))), None)
+        if years and years <= 20 and _war_near(text, match.start(), match.end()):
+            lo, hi = _line(text, match.start(), match.end())
+            out.append(FoundAnniversary(years, bool(_TODAY_WORDS.search(text, lo, hi)),
+                                        match.start(), match.end()))
+    return out
+
+
+def find_week_counts(text: str) -> list[FoundDayNumber]:
+    """Weeks of war counted as days elapsed ("one week since Russia invaded" is 7 days over)."""
+    out = []
+    for match in _WEEKS.finditer(text):
+        weeks = _small_number(match.group("n"))
+        if weeks and weeks <= 60 and _WAR.search(text, match.end(), match.end() + 50):
+            out.append(FoundDayNumber(7 * weeks, "elapsed", match.start(), match.end()))
+    return out

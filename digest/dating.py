@@ -8,8 +8,9 @@ stamp, caption, body) and its cue ("Published", "Updated", "today", "until"). Th
 3. a date printed without a year in those places, its year settled by a printed weekday, the
    stated day number, the page store's stamp, or a weekday the text names — only when exactly
    one year of the war fits;
-4. a stated ordinal day number ("Day 582", "431-й день"), then the page store's stamp, then a
-   count of days ("600 days since the invasion" is day 601);
+4. a stated ordinal day number ("Day 582", "431-й день"), an anniversary that is today ("Dziś
+   druga rocznica napaści"), then the page store's stamp, then a count of days or weeks ("600
+   days since the invasion" is day 601, "one week since Russia invaded" day 8);
 5. a date in the text marked as today ("Hoy miércoles 25 de junio de 2025"), a caption's date
    followed by "this Tuesday", or the text's only full date on a short reference line.
 Otherwise the date is unknown: never guessed. Dates in clutter (a "Read also" link, a related
@@ -23,7 +24,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .clutter import word_count
-from .dates import FoundDate, find_dates, find_day_numbers, find_weekdays
+from .dates import (
+    FoundDate,
+    find_anniversaries,
+    find_dates,
+    find_day_numbers,
+    find_week_counts,
+    find_weekdays,
+)
 from .lines import Page, dateline_date
 
 _PUBLISHED = re.compile(
@@ -90,6 +98,10 @@ def choose_date(page: Page, war_start: date, latest_year: int, given: date | Non
             return pick(settled[0], f"the {c.role} date on line {c.line}, year from {settled[1]}", c)
     if stated is not None:
         return pick(war_start + timedelta(days=stated - 1), f"the stated day {stated}")
+    years_today = _anniversary_today(page)
+    if years_today is not None:
+        day = war_start.replace(year=war_start.year + years_today)
+        return pick(day, f"today is the war's anniversary number {years_today}")
     if page.stamp and len(page.stamp) == 10:
         return pick(date.fromisoformat(page.stamp), "the page store's stamp")
     if counted:
@@ -158,7 +170,7 @@ def _day_numbers(page: Page) -> tuple[list[int], list[int]]:
     for unit in page.units:
         if unit.kind in {"clutter", "day"}:
             continue  # "Day 2" heads a section of a timeline; it is not the page's day
-        for number in find_day_numbers(unit.text):
+        for number in [*find_day_numbers(unit.text), *find_week_counts(unit.text)]:
             if number.kind == "ordinal":
                 ordinal.append(number.n)
             elif number.kind == "elapsed":
@@ -166,6 +178,16 @@ def _day_numbers(page: Page) -> tuple[list[int], list[int]]:
             else:
                 counted.append(number.n)
     return ordinal, counted
+
+
+def _anniversary_today(page: Page) -> int | None:
+    """"Dziś druga rocznica napaści", "a rally to mark the one-year anniversary ... today"."""
+    for unit in page.units:
+        if unit.kind != "clutter":
+            for found in find_anniversaries(unit.text):
+                if found.today:
+                    return found.years
+    return None
 
 
 class _Years:

@@ -75,6 +75,7 @@ _FRAGMENT = re.compile(r"^[a-zа-яіїєґ][a-zа-яіїєґ' -]{0,30}$")
 _TIMES_CUE = re.compile(
     r"\b(?:times?|heures?|hora|horas|horario|czas|godziny|uhrzeit|zeit(?:angaben)?)\b|(?<!\w)(?:час|время)",
     re.IGNORECASE)
+_VIDEO = re.compile(r"\b(?:video|відео|видео|wideo|vidéo|vídeo)\b.{0,40}\d", re.IGNORECASE)
 _URL = re.compile(r"^(?:https?://|www\.)\S+$")
 
 
@@ -188,6 +189,9 @@ def mark_clutter(units: list[Unit], rules: Rules) -> list[Unit]:
             kind = "link" if _URL.match(unit.text) else "fragment"
         if kind is None and _is_breadcrumb(unit.text):
             kind = "breadcrumb"
+        if (kind is None and index and out[index - 1].kind == "clutter" and _VIDEO.search(out[index - 1].text)
+                and is_headline_shaped(unit.text, 14)):
+            kind = "video title"  # the title of an embedded video, under its player's duration
         if kind is not None:
             if seen_body and rules.is_end(unit.text):
                 ended = True
@@ -430,7 +434,14 @@ def _title_shaped(unit: Unit, nxt: Unit | None) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    return phrases("page_labels").is_whole(text)
+    """"Live", "Liveticker", or a short line that ends by naming the page's form ("Rosja -
+    Ukraina. Relacja na żywo", "Ukraine war | Live")."""
+    if phrases("page_labels").is_whole(text):
+        return True
+    if word_count(text) > 8 or not is_headline_shaped(text):
+        return False
+    head, _, tail = text.rpartition(". ") if ". " in text else text.rpartition(" | ")
+    return bool(head) and phrases("page_labels").is_whole(tail)
 
 
 def classify(units: list[Unit]) -> list[Unit]:
@@ -567,19 +578,30 @@ def _datelines_not_headings(units: list[Unit]) -> list[Unit]:
 
 
 def _standfirst(units: list[Unit]) -> tuple[list[Unit], tuple[str, ...]]:
-    """A paragraph between the title and the first photo (its caption) is the standfirst: a
-    summary of what follows, kept as the article's lead rather than as an item."""
+    """The standfirst: a summary of what follows, kept as the article's lead rather than as an
+    item. It stands between the title and the first photo (its caption), or above the page's
+    dateline, or it opens by naming the page ("La guerra ... en directo con las últimas noticias")."""
     top = next((i for i, u in enumerate(units) if u.kind == "title"), None)
     if top is None:
         return units, ()
-    after = [i for i in range(top + 1, len(units)) if units[i].kind not in {"title", "dateline",
-                                                                            "byline", "label-line"}]
-    if len(after) < 2:
-        return units, ()
-    first, second = after[0], after[1]
-    if (units[first].kind == "body" and units[second].kind == "clutter"
-            and units[second].why in {"caption", "credit", "link"}):
-        out = list(units)
-        out[first] = replace(units[first], kind="lead", why="the standfirst above the photo")
-        return out, (units[first].text,)
-    return units, ()
+    after = [i for i in range(top + 1, len(units)) if units[i].kind not in {"title", "byline",
+                                                                            "label-line"}]
+    out = list(units)
+    lead: list[str] = []
+    for position, i in enumerate(after[:3]):
+        unit = units[i]
+        if unit.kind != "body":
+            if unit.kind == "dateline" or (unit.kind == "clutter" and unit.why != "above the title"):
+                continue
+            break
+        rest = [units[j] for j in after[position + 1:]]
+        nxt = rest[0] if rest else None
+        above_photo = nxt is not None and nxt.kind == "clutter" and nxt.why in {"caption", "credit",
+                                                                                 "link"}
+        above_dateline = any(u.kind == "dateline" for u in rest[:2])
+        names_page = phrases("roundup_cues").found_in(" ".join(unit.text.split()[:12]))
+        if not (above_photo or above_dateline or names_page):
+            break
+        out[i] = replace(unit, kind="lead", why="the standfirst")
+        lead.append(unit.text)
+    return out, tuple(lead)

@@ -61,22 +61,25 @@ def split_page(page: Page) -> Split:
     units = _entry_in_title(page) + units
     entries = [u for u in units if u.kind == "entry"]
     timed = [u for u in entries if u.clock is not None]
-    if len(entries) >= 2 or (timed and _names_itself(page, "roundup_cues")):
+    if len(entries) >= 2 or (timed and (page.zone is not None or _names_itself(page, "roundup_cues"))):
         split = _live_blog(units)
     else:
         split = _table_of_contents(units, page.title) or _roundup_or_story(units, page)
     split.lead = list(page.lead) + split.lead
     # A headline alone is an entry only on a live blog ("20:00 Headline"); elsewhere a teaser.
     split.pieces = [p for p in split.pieces if p.paragraphs or (p.headline and p.clock)]
-    if page.cut_at is not None and len(split.pieces) > 1:  # a story cut short is still the story
+    if page.cut_at is not None and split.pieces and (len(split.pieces) > 1
+                                                     or split.format == "live-blog"):
+        # A story cut short is still the story; an item of a list or blog cut short is left out:
+        # a reader would get half a report. A headline alone at the cut opened the next one.
         last = split.pieces[-1]
-        kept = [line for line in last.paragraphs if line.number != page.cut_at]
-        if len(kept) < len(last.paragraphs) or last.line == page.cut_at:
-            split.cut = Piece(last.headline, page.cut_at)
-            if kept and last.line != page.cut_at:
-                last.paragraphs = kept  # the paragraphs before the cut are whole
-            else:
-                split.pieces.pop()
+        cut = [line for line in last.paragraphs if line.number == page.cut_at]
+        if (cut and last.paragraphs.index(cut[0]) > 0 and is_headline_shaped(cut[0].text, 10)
+                and cut[0].text[:1].isupper()):
+            last.paragraphs.remove(cut[0])
+            split.cut = Piece(cut[0].text, cut[0].number)
+        elif cut or last.line == page.cut_at:
+            split.cut = split.pieces.pop()
     return split
 
 
@@ -99,7 +102,9 @@ def _names_itself(page: Page, kind: str) -> bool:
     """Does the page say what it is ("live", "key events", "Relacja na żywo") in its title, a
     label, an intro line or a short heading?"""
     labels = [u.text for u in page.units if u.kind in {"label-line", "intro", "dateline"}
-              or (u.kind in {"headline", "body"} and word_count(u.text) <= 10)]
+              or (u.kind in {"headline", "body"} and word_count(u.text) <= 10)
+              or (u.kind == "clutter" and u.why in {"widget", "masthead", "above the title"}
+                  and word_count(u.text) <= 4)]
     return any(phrases(kind).found_in(text) for text in [page.title or "", *labels])
 
 
