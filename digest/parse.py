@@ -396,3 +396,29 @@ def plain_text(markdown: str) -> str:
     """The inverse of markdown_paragraph, for tests and search."""
     return re.sub(r"\\([\\`*_\[\]<>#+=.)-])", r"\1", re.sub(r"^- ", "", markdown, flags=re.M))
 
+
+
+def explain_parse(raw: RawArticle, sources: Sources, settings: Settings) -> list[str]:
+    """Why the parser read the page as it did, for `digest parse --explain`: the structure it
+    recognised, every date candidate and the rule that chose one, and the lines it set aside."""
+    d = find_source(Draft(), Context(raw, sources, settings))
+    page = read_page(raw.text, rules_for(sources, d.source), raw.metadata.get("title"))
+    split = split_page(page)
+    dating = choose_date(page, settings.war_start, _latest_year(settings), raw.metadata.get("date"))
+    out = [f"  structure: {split.format}: {split.why}"]
+    out.append(f"  dated by:  {dating.why}")
+    if dating.stated_day is not None:
+        out.append(f"  stated:    day {dating.stated_day}")
+    out += [f"    candidate {c}" for c in dating.candidates]
+    if page.zone is not None:
+        out.append(f"  times:     in {page.zone} (the page says so)")
+    if split.lead:
+        out.append(f"  lead:      {len(split.lead)} paragraph(s) kept as the article's lead, not items")
+    if split.cut is not None:
+        out.append(f"  cut:       line {split.cut.line}: the text stops mid-sentence; that item is left out")
+    set_aside = [u for u in page.units if u.kind not in {"body", "bullet", "headline", "entry", "label",
+                                                          "title"}]
+    for unit in set_aside:
+        why = f" ({unit.why})" if unit.why else ""
+        out.append(f"    line {unit.number}: {unit.kind}{why}: {unit.text[:70]}")
+    return out

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..article_json import article_to_json
 from ..config import Config, ConfigError, load_config
 from ..model import Article, Item, RawArticle
-from ..parse import parse_article, plain_text
+from ..parse import explain_parse, parse_article, plain_text
 from ..read import ReadError, discover_articles, read_article
 
 
@@ -69,7 +69,8 @@ def themed(article: Article, config: Config) -> Article:
     return replace(article, items=assign_themes(article.items, config.themes))
 
 
-def format_article(article: Article, explain: Config | None = None) -> str:
+def format_article(article: Article, explain: Config | None = None,
+                   reasons: list[str] | None = None) -> str:
     """The human summary of one parsed article."""
     day = f"day {article.day_number}" if article.day_number else "day unknown"
     lines = [
@@ -84,6 +85,7 @@ def format_article(article: Article, explain: Config | None = None) -> str:
         f"  date:      {article.date or 'unknown'}, {day}{published}",
         f"  format:    {article.format}, {len(article.items)} item(s)",
     ]
+    lines += reasons or []
     if article.key_events:
         lines.append("  key events:")
         lines += [f"    • {event}" for event in article.key_events]
@@ -129,5 +131,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         explain = config if args.explain else None
-        print("\n\n".join(format_article(a, explain) for a in articles))
+        print("\n\n".join(
+            format_article(a, explain, explain_parse(raw, config.sources, config.settings)
+                           if args.explain else None)
+            for (raw, _), a in zip(parsed, articles, strict=True)))
     return 1 if failed else 0
