@@ -190,6 +190,11 @@ class Settings:
     language: str = "en"
     timezone: str = "Europe/Kyiv"
     war_start: date = date(2022, 2, 24)
+    # The war's last day, once there is one. Until then a date printed without a year is read
+    # within war_start's year to the year the settings were loaded in (the one impure default,
+    # taken at the edge so that the parser stays a function of its inputs).
+    war_end: date | None = None
+    latest_year: int = field(default_factory=lambda: date.today().year)
     cname: str | None = None
     seeds: str = "seeds"
     content: str = "content"
@@ -210,7 +215,7 @@ class Settings:
 
 _PATH_KEYS = ["seeds", "content", "templates", "output", "cache"]
 _SETTINGS_KEYS = [
-    "title", "description", "base_url", "language", "timezone", "war_start", "cname",
+    "title", "description", "base_url", "language", "timezone", "war_start", "war_end", "cname",
     "paths", "feed_entries", "theme_page_size", "story_threshold",
 ]
 
@@ -248,6 +253,14 @@ def _settings_from(data: Any, root: Path, check: Checker) -> Settings:
         else:
             check.add(line_of(data, "war_start"), f"`war_start` {start!r} is not a date",
                       "write it as YYYY-MM-DD, e.g. `war_start: 2022-02-24`")
+    if data.get("war_end") is not None:
+        end = data["war_end"]
+        if isinstance(end, date) and end >= values.get("war_start", date(2022, 2, 24)):
+            values["war_end"] = end
+            values["latest_year"] = end.year
+        else:
+            check.add(line_of(data, "war_end"), f"`war_end` {end!r} is not a date after war_start",
+                      "write the war's last day as YYYY-MM-DD, or leave `war_end:` empty")
     if data.get("cname") is not None:
         cname = data["cname"]
         if isinstance(cname, str) and re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", cname):

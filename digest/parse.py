@@ -176,9 +176,8 @@ def date_article(d: Draft, ctx: Context) -> Draft:
 
 
 def _latest_year(settings: Settings) -> int:
-    """The war's last year a date without one can fall in: `war_end`, else the settings'."""
-    end = getattr(settings, "war_end", None)
-    return end.year if end else getattr(settings, "latest_year", date.today().year)
+    """The war's last year, that a date printed without one can fall in."""
+    return settings.war_end.year if settings.war_end else settings.latest_year
 
 
 def _warn_undated(d: Draft, ctx: Context, dating: Dating) -> Draft:
