@@ -46,6 +46,7 @@ from .story_features import (
 )
 
 CANDIDATE = 0.03  # pairs whose words have less in common than this, and no name, are not scored
+SWAP_MARGIN = 0.05  # how much closer another item of an article must be to take its place in a story
 SHOWN_FROM = 0.25  # explain_grouping lists pairs scoring at least this (or forced or split)
 OPENING_WORDS = 45  # the opening: what an outlet leads with (for the story's headline)
 
@@ -120,6 +121,12 @@ def score_pairs(items: Sequence[Item], weights: Weights | None = None,
     # The matrix only picks them; every score is worked out again in a fixed order of sums.
     near = numpy.argwhere(numpy.triu(cosines >= CANDIDATE, k=1)).tolist()
     pairs = {(i, j) for i, j in near}
+    # Two items in two languages may share little but a name: "Kherson", "Херсон".
+    named: dict[str, list[int]] = {}
+    for n, f in enumerate(feats):
+        for name in sorted(f.lead_names):
+            named.setdefault(name, []).append(n)
+    pairs |= {(i, j) for same in named.values() for i, j in combinations(same, 2)}
     keys: dict[str, list[int]] = {}
     for n, f in enumerate(feats):
         if f.key:
@@ -243,8 +250,81 @@ def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str
             if (x, y) in blocked:
                 blocked.add(key)
         links = dict(sorted(merged.items()))
+    _prefer_closest(items, g, scores, threshold, split_of)
     _reasons(items, g, scores, threshold, split_of)
     return g, scores
+
+
+def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int, int], PairScore],
+                    threshold: float, split_of: dict[int, set[int]]) -> None:
+    """An article that tells one event in several items (a summary's bullets on one crash) is in
+    a story by the item closest to the other outlets' items: the one whose subject is the event,
+    not one of its facets that happened to be joined first. Swapped while that raises the
+    item's average score with the rest of the story by more than SWAP_MARGIN."""
+
+    def score(a: int, b: int) -> float:
+        s = scores.get((min(a, b), max(a, b)))
+        return s.total if s else 0.0
+
+    by_article: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        by_article.setdefault(item.article_path, []).append(n)
+    editor = {n for pair, reason in g.reasons.items() if "editor" in reason for n in pair}
+    for _ in range(3):
+        swapped = False
+        for cluster in sorted(g.members):
+            members = g.members.get(cluster, [])
+            if len(members) < 2:
+                continue
+            for m in list(members):
+                if m in editor or m not in g.members.get(g.cluster_of[m], []):
+                    continue
+                rest = [x for x in g.members[g.cluster_of[m]] if x != m]
+                now = sum(sorted(score(m, x) for x in rest)) / len(rest)
+                best = None
+                for x in by_article[items[m].article_path]:
+                    if x == m or x in editor:
+                        continue
+                    if any(split_of.get(x, set()) & split_of.get(y, set()) for y in rest):
+                        continue
+                    average = sum(sorted(score(x, y) for y in rest)) / len(rest)
+                    # x leaves its own story only for one it is closer to.
+                    home = [y for y in g.members[g.cluster_of[x]] if y != x]
+                    there = sum(sorted(score(x, y) for y in home)) / len(home) if home else 0.0
+                    closer = average > max(now, there) + SWAP_MARGIN
+                    if average >= threshold and closer and (best is None or average > best[0]):
+                        best = (average, x)
+                if best is not None:
+                    _swap(g, m, best[1])
+                    swapped = True
+        if not swapped:
+            break
+
+
+def _swap(g: _Grouping, out: int, into: int) -> None:
+    """Take `out` out of its story and put `into` in its place (out of its own story)."""
+    _leave(g, into)
+    cluster = g.cluster_of[out]
+    members = sorted([x for x in g.members.pop(cluster) if x != out] + [into])
+    del g.members[into]
+    key = members[0]
+    average = g.average.pop(cluster, 0.0)
+    g.members[key], g.average[key] = members, average
+    for x in members:
+        g.cluster_of[x] = key
+    g.members[out], g.cluster_of[out] = [out], out
+
+
+def _leave(g: _Grouping, n: int) -> None:
+    """Take n out of its story, alone."""
+    cluster = g.cluster_of[n]
+    rest = [x for x in g.members.pop(cluster) if x != n]
+    if rest:
+        average = g.average.pop(cluster, 0.0)
+        g.members[rest[0]], g.average[rest[0]] = rest, average
+        for x in rest:
+            g.cluster_of[x] = rest[0]
+    g.members[n], g.cluster_of[n] = [n], n
 
 
 def _shared_article(items: Sequence[Item], ma: Sequence[int], mb: Sequence[int]) -> str | None:

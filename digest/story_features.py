@@ -192,6 +192,7 @@ class ItemFeatures:
     # and "~key" of other names (see _spelling_key)
     lead_names: frozenset[str]
     places: tuple[str, ...]  # specific places of the lead, first named first
+    actors: frozenset[str]  # the sides (or ids) of every person and body of the lead
     actor: str | None  # who the first sentence is about: the side (or id) of its first person or body
     events: frozenset[str]
     lead_events: frozenset[str]
@@ -255,6 +256,7 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
     lead_names: set[str] = set()
     places: list[str] = []
     actor: str | None = None
+    actors: set[str] = set()
     events: set[str] = set()
     lead_events: set[str] = set()
     future = denial = False
@@ -274,8 +276,10 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
                     lead[key] += 2
                     if entry.kind in SPECIFIC and entry.id not in places:
                         places.append(entry.id)
-            if actor is None and entry.kind in ACTORS and word.sentence == first_sentence:
-                actor = entry.side or entry.id
+            if entry.kind in ACTORS and word.sentence == first_sentence:
+                actor = actor or entry.side or entry.id
+            if entry.kind in ACTORS and in_lead:
+                actors.add(entry.side or entry.id)
             at += size
             continue
         event = lex.events.match(texts, at) or _arabic_match(lex.events, words, at)
@@ -305,8 +309,8 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
     return ItemFeatures(
         article=item.article_path, key=" ".join(norm_words(headline)), url=item.url, stems=stems,
         lead_stems=lead, names=frozenset(names), lead_names=frozenset(lead_names), places=tuple(places),
-        actor=actor, events=frozenset(events), lead_events=frozenset(lead_events), counts=counts,
-        numbers=numbers, future=future, denial=denial, words=len(words))
+        actors=frozenset(actors), actor=actor, events=frozenset(events), lead_events=frozenset(lead_events),
+        counts=counts, numbers=numbers, future=future, denial=denial, words=len(words))
 
 
 def _arabic_match(matcher: Matcher, words: Sequence[Word], at: int) -> tuple[int, Entry] | None:
@@ -368,7 +372,8 @@ DESCRIBE = {  # how `digest stories` names each part
     "names": "names in common", "no_names": "no names to compare", "places_differ": "places differ",
     "events": "same kind of event", "events_differ": "other kind of event",
     "counts_match": "same counts", "counts_compatible": "compatible counts", "counts_differ": "counts differ",
-    "actor_same": "same actor", "actor_differs": "other actor", "tense_differs": "one still to come",
+    "actor_same": "same actor", "actor_differs": "other actor",
+    "tense_differs": "one still to come",
     "denial_differs": "one denies",
 }
 TOLLS = frozenset({"killed", "injured", "people"})  # counts that rise between reports
@@ -454,15 +459,19 @@ def pair_features(a: ItemFeatures, b: ItemFeatures, va: dict[str, float], vb: di
     if a.places and b.places:
         places_differ = ((f"@{a.places[0]}" not in b.names) + (f"@{b.places[0]}" not in a.names)) / 2
     events = events_differ = 0.0
-    if a.lead_events and b.lead_events:
-        shared = a.lead_events & b.lead_events
-        events = 2 * len(shared) / (len(a.lead_events) + len(b.lead_events))
-        if not (a.lead_events & b.events or b.lead_events & a.events):
+    # "Said" is no event: two statements by one man on two subjects share it.
+    lead_a, lead_b = a.lead_events - {"statement"}, b.lead_events - {"statement"}
+    if lead_a and lead_b:
+        events = 2 * len(lead_a & lead_b) / (len(lead_a) + len(lead_b))
+        if not (lead_a & b.events or lead_b & a.events):
             events_differ = 1.0
     match, compatible, differ = _counts_compared(a, b)
     actor_same = actor_differs = 0.0
     if a.actor and b.actor:
-        actor_same, actor_differs = (1.0, 0.0) if a.actor == b.actor else (0.0, 1.0)
+        # Who the first sentence is about: "Zelensky meets Stoltenberg" and "Stoltenberg visits
+        # Kyiv" are one meeting: two actors only when neither is named in the other's lead.
+        actor_same = float(a.actor == b.actor)
+        actor_differs = float(a.actor not in b.actors and b.actor not in a.actors)
     return {
         "text": cosine(va, vb),
         "lead": cosine(la, lb),
