@@ -45,7 +45,8 @@ from .story_features import (
     vector,
 )
 
-CANDIDATE = 0.03  # pairs whose words have less in common than this, and no name, are not scored
+CANDIDATE = 0.12  # pairs whose words have less in common than this, and no name, are not scored
+LINK_FLOOR = 0.05  # pair scores below this count as 0 in the average link
 SWAP_MARGIN = 0.05  # how much closer another item of an article must be to take its place in a story
 SHOWN_FROM = 0.25  # explain_grouping lists pairs scoring at least this (or forced or split)
 OPENING_WORDS = 45  # the opening: what an outlet leads with (for the story's headline)
@@ -221,7 +222,9 @@ def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str
     links: dict[tuple[int, int], float] = {}
     for (a, b), s in sorted(scores.items()):
         ca, cb = sorted((g.cluster_of[a], g.cluster_of[b]))
-        if ca != cb:
+        # A pair that is almost surely two events adds next to nothing to an average: left out,
+        # it keeps a busy day's list of links short (its place in the denominator stays).
+        if ca != cb and s.total >= LINK_FLOOR:
             links[(ca, cb)] = links.get((ca, cb), 0.0) + s.total
     blocked: set[tuple[int, int]] = set()
     while True:
