@@ -48,6 +48,7 @@ from .story_features import (
 CANDIDATE = 0.12  # pairs whose words have less in common than this, and no name, are not scored
 LINK_FLOOR = 0.05  # pair scores below this count as 0 in the average link
 SWAP_MARGIN = 0.05  # how much closer another item of an article must be to take its place in a story
+EARLIER_SLACK = 0.15  # how much less close an earlier item of the article may be and still take it
 SHOWN_FROM = 0.25  # explain_grouping lists pairs scoring at least this (or forced or split)
 OPENING_WORDS = 45  # the opening: what an outlet leads with (for the story's headline)
 
@@ -194,8 +195,10 @@ def _index_groups(items: Sequence[Item], groups: Sequence[Sequence[str]]) -> lis
 
 
 def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str]],
-           split: Sequence[Sequence[str]], weights: Weights | None = None,
+           split: Sequence[Sequence[str]], weights: Weights | None = None, order: Sequence[int] = (),
            ) -> tuple[_Grouping, dict[tuple[int, int], PairScore]]:
+    """`order`: each item's place in its article (default: their order in `items`)."""
+    order = order or range(len(items))
     scores = score_pairs(items, weights)
     g = _Grouping(list(range(len(items))), {n: [n] for n in range(len(items))}, {})
     split_of: dict[int, set[int]] = {}  # item -> the split groups it is in
@@ -253,21 +256,25 @@ def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str
             if (x, y) in blocked:
                 blocked.add(key)
         links = dict(sorted(merged.items()))
-    _prefer_closest(items, g, scores, threshold, split_of)
+    _prefer_closest(items, g, scores, threshold, split_of, order)
     _reasons(items, g, scores, threshold, split_of)
     return g, scores
 
 
 def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int, int], PairScore],
-                    threshold: float, split_of: dict[int, set[int]]) -> None:
-    """An article that tells one event in several items (a summary's bullets on one crash) is in
-    a story by the item closest to the other outlets' items: the one whose subject is the event,
-    not one of its facets that happened to be joined first. Swapped while that raises the
-    item's average score with the rest of the story by more than SWAP_MARGIN."""
+                    threshold: float, split_of: dict[int, set[int]], order: Sequence[int]) -> None:
+    """An article that tells one event in several items (a summary's bullets on one crash, a live
+    blog's first report and its toll update) is in a story by one of them: the one closest to
+    the other outlets' items (by more than SWAP_MARGIN), else the earliest that is close enough
+    (within EARLIER_SLACK): outlets lead with the event itself and add its facets after.
+    `order`: each item's place in the input, which is its article's order."""
 
     def score(a: int, b: int) -> float:
         s = scores.get((min(a, b), max(a, b)))
         return s.total if s else 0.0
+
+    def average(x: int, others: Sequence[int]) -> float:
+        return sum(sorted(score(x, y) for y in others)) / len(others) if others else 0.0
 
     by_article: dict[str, list[int]] = {}
     for n, item in enumerate(items):
@@ -276,27 +283,28 @@ def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int,
     for _ in range(3):
         swapped = False
         for cluster in sorted(g.members):
-            members = g.members.get(cluster, [])
-            if len(members) < 2:
+            if len(g.members.get(cluster, [])) < 2:
                 continue
-            for m in list(members):
+            for m in list(g.members[cluster]):
                 if m in editor or m not in g.members.get(g.cluster_of[m], []):
                     continue
                 rest = [x for x in g.members[g.cluster_of[m]] if x != m]
-                now = sum(sorted(score(m, x) for x in rest)) / len(rest)
-                best = None
+                now = average(m, rest)
+                best: tuple[tuple[int, float, int], int] | None = None
                 for x in by_article[items[m].article_path]:
-                    if x == m or x in editor:
+                    if x == m or x in editor or any(split_of.get(x, set()) & split_of.get(y, set())
+                                                    for y in rest):
                         continue
-                    if any(split_of.get(x, set()) & split_of.get(y, set()) for y in rest):
-                        continue
-                    average = sum(sorted(score(x, y) for y in rest)) / len(rest)
-                    # x leaves its own story only for one it is closer to.
-                    home = [y for y in g.members[g.cluster_of[x]] if y != x]
-                    there = sum(sorted(score(x, y) for y in home)) / len(home) if home else 0.0
-                    closer = average > max(now, there) + SWAP_MARGIN
-                    if average >= threshold and closer and (best is None or average > best[0]):
-                        best = (average, x)
+                    here = average(x, rest)
+                    there = average(x, [y for y in g.members[g.cluster_of[x]] if y != x])
+                    if here < threshold or here <= there + SWAP_MARGIN:
+                        continue  # x stays where it is closer
+                    closer = here > now + SWAP_MARGIN
+                    earlier = order[x] < order[m] and here >= now - EARLIER_SLACK
+                    if closer or earlier:
+                        rank = (0 if closer else 1, -here, order[x])
+                        if best is None or rank < best[0]:
+                            best = (rank, x)
                 if best is not None:
                     _swap(g, m, best[1])
                     swapped = True
@@ -373,12 +381,19 @@ def group_stories(items: Sequence[Item], *, threshold: float, theme_order: Seque
     for item in items:
         if item.date is None:
             raise ValueError(f"{item.article_path}: item {item.id} has no date")
-    items = sorted(items, key=lambda i: (i.id, i.article_path))  # same input, same output
-    grouping, _ = _group(items, threshold, merge, split, weights)
+    items, order = _sorted(items)
+    grouping, _ = _group(items, threshold, merge, split, weights, order)
     stories = [_story([items[n] for n in members], theme_order)
                for members in grouping.members.values()]
     rank = _theme_rank(theme_order)
     return tuple(sorted(stories, key=lambda s: (rank(s.theme), -s.key_event_score, s.id)))
+
+
+def _sorted(items: Sequence[Item]) -> tuple[list[Item], list[int]]:
+    """The items in a fixed order (same input, same output), and each one's place in its article:
+    its line, or where the caller listed it when it has none."""
+    ranked = sorted(range(len(items)), key=lambda n: (items[n].id, items[n].article_path))
+    return [items[n] for n in ranked], [n if items[n].line is None else items[n].line for n in ranked]
 
 
 def _theme_rank(theme_order: Sequence[str]) -> Callable[[str], tuple[int, str]]:
@@ -490,8 +505,8 @@ def explain_grouping(items: Sequence[Item], *, threshold: float,
     """Three lines per pair of items from different articles that are somewhat alike (or that
     an editor merged or split), most alike first: the two items, the score and its parts, and
     whether they ended in one story and why."""
-    items = sorted(items, key=lambda i: (i.id, i.article_path))
-    grouping, scores = _group(items, threshold, merge, split)
+    items, order = _sorted(items)
+    grouping, scores = _group(items, threshold, merge, split, order=order)
     pairs = set(grouping.reasons) | {p for p, s in scores.items() if s.total >= SHOWN_FROM}
     lines = []
     for a, b in sorted(pairs, key=lambda p: (-(scores[p].total if p in scores else 1.0), p)):

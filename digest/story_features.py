@@ -38,6 +38,11 @@ UNIT_AFTER, UNIT_BEFORE = 4, 3  # how far from a number its unit may stand, in w
 
 # A specific place: two items whose leads name different ones are likely two events.
 SPECIFIC = frozenset({"city", "thing"})
+# What an item's first sentence is about is an event, not what it struck or a toll.
+NOT_MAIN = frozenset({"statement", "casualties", "civil_building", "hospital"})
+# A reaction or a denial is what its item is about, whatever it reacts to: "Moscow rejects the
+# warrant" is not the warrant.
+RESPONSES = frozenset({"reaction", "denial"})
 ACTORS = frozenset({"person", "org"})
 
 def _word_set(text: str) -> frozenset[str]:
@@ -196,6 +201,7 @@ class ItemFeatures:
     actor: str | None  # who the first sentence is about: the side (or id) of its first person or body
     events: frozenset[str]
     lead_events: frozenset[str]
+    main_event: str | None  # the first kind of event of the first sentence: what the item is about
     counts: dict[str, frozenset[int]]  # unit -> values
     numbers: frozenset[int]  # notable numbers (not dates, not small unit-less ones)
     future: bool  # its lead tells of something still to come
@@ -257,6 +263,7 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
     places: list[str] = []
     actor: str | None = None
     actors: set[str] = set()
+    main: str | None = None
     events: set[str] = set()
     lead_events: set[str] = set()
     future = denial = False
@@ -289,14 +296,18 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
                 future = future or (in_lead and word.sentence <= first_sentence + 1)
             else:
                 events.add(entry.id)
+                if word.sentence == first_sentence and entry.id not in NOT_MAIN and (
+                        main is None or entry.id in RESPONSES and main not in RESPONSES):
+                    main = entry.id
                 if in_lead:
                     lead_events.add(entry.id)
                     denial = denial or entry.id == "denial"
         text = word.text
         if text not in lex.stopwords and (len(text) > 1 or word.number is not None):
             stem = text if word.number is not None else text[:STEM]
-            if word.capital and word.number is None and len(text) >= 5 and text not in lex.ignore:
-                key = f"~{_spelling_key(text)}"  # an unknown name
+            spelling = _spelling_key(text) if word.capital and word.number is None else ""
+            if len(text) >= 5 and len(spelling) >= 3 and text not in lex.ignore:
+                key = f"~{spelling}"  # an unknown name
                 names.setdefault(key, at)
                 if in_lead:
                     lead_names.add(key)
@@ -310,7 +321,7 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
         article=item.article_path, key=" ".join(norm_words(headline)), url=item.url, stems=stems,
         lead_stems=lead, names=frozenset(names), lead_names=frozenset(lead_names), places=tuple(places),
         actors=frozenset(actors), actor=actor, events=frozenset(events), lead_events=frozenset(lead_events),
-        counts=counts, numbers=numbers, future=future, denial=denial, words=len(words))
+        main_event=main, counts=counts, numbers=numbers, future=future, denial=denial, words=len(words))
 
 
 def _arabic_match(matcher: Matcher, words: Sequence[Word], at: int) -> tuple[int, Entry] | None:
@@ -365,12 +376,15 @@ def _counts(words: Sequence[Word], texts: Sequence[str], lex: Lexicon,
 
 
 FEATURES = ("text", "lead", "cover", "names", "no_names", "places_differ", "events", "events_differ",
+            "main_event_differs", "events_one_sided",
             "counts_match", "counts_compatible", "counts_differ", "actor_same", "actor_differs",
             "tense_differs", "denial_differs")
 DESCRIBE = {  # how `digest stories` names each part
     "text": "words in common", "lead": "lead words in common", "cover": "lead told by the other",
     "names": "names in common", "no_names": "no names to compare", "places_differ": "places differ",
     "events": "same kind of event", "events_differ": "other kind of event",
+    "main_event_differs": "first sentences tell other kinds of event",
+    "events_one_sided": "only one tells of an event",
     "counts_match": "same counts", "counts_compatible": "compatible counts", "counts_differ": "counts differ",
     "actor_same": "same actor", "actor_differs": "other actor",
     "tense_differs": "one still to come",
@@ -481,6 +495,10 @@ def pair_features(a: ItemFeatures, b: ItemFeatures, va: dict[str, float], vb: di
         "places_differ": places_differ,
         "events": events,
         "events_differ": events_differ,
+        "main_event_differs": float(bool(a.main_event and b.main_event and a.main_event != b.main_event)),
+        # One tells what happened, the other only what someone said: two statements of one man
+        # on two subjects, or an event and a comment on something else.
+        "events_one_sided": float(bool(lead_a) != bool(lead_b)),
         "counts_match": match,
         "counts_compatible": compatible,
         "counts_differ": differ,
