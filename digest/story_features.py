@@ -51,7 +51,9 @@ def _word_set(text: str) -> frozenset[str]:
 
 _RAW = re.compile(r"\d+(?:[.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\b|\(\d{1,2}\)", re.IGNORECASE)
-_SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+(?=\W*[^\W\d_])|\n+")
+# A full stop that ends no sentence: "Dec. 21", "the U.S. envoy", "Mr. Peskov", "Gen. Syrskyi".
+_ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Z]\.[A-Z])\.$")
 _APOSTROPHE = re.compile(r"['’ʼ`]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -202,6 +204,7 @@ class ItemFeatures:
     events: frozenset[str]
     lead_events: frozenset[str]
     main_event: str | None  # the first kind of event of the first sentence: what the item is about
+    first_events: frozenset[str]  # every kind of event of the first sentence
     counts: dict[str, frozenset[int]]  # unit -> values
     numbers: frozenset[int]  # notable numbers (not dates, not small unit-less ones)
     future: bool  # its lead tells of something still to come
@@ -217,7 +220,7 @@ def _norm(raw: str) -> tuple[str, ...]:
 def _words(headline: str, text: str) -> list[Word]:
     out: list[Word] = []
     title_case = _title_case(headline)
-    sentences = ([headline] if headline else []) + _SENTENCES.split(_TIME.sub(" ", text))
+    sentences = ([headline] if headline else []) + _sentences(_TIME.sub(" ", text))
     for n, sentence in enumerate(s for s in sentences if s.strip()):
         for position, match in enumerate(_RAW.finditer(sentence)):
             raw = match.group()
@@ -232,6 +235,16 @@ def _words(headline: str, text: str) -> list[Word]:
             arabic = _ARABIC.match(raw) is not None
             for part in _norm(raw):
                 out.append(Word(part, capital or arabic, n, _NUMBER_WORDS.get(part)))
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for piece in _SENTENCES.split(text):
+        if out and _ABBREVIATION.search(out[-1]) and not out[-1].endswith("\n"):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
     return out
 
 
@@ -264,6 +277,7 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
     actor: str | None = None
     actors: set[str] = set()
     main: str | None = None
+    first_events: set[str] = set()
     events: set[str] = set()
     lead_events: set[str] = set()
     future = denial = False
@@ -296,6 +310,8 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
                 future = future or (in_lead and word.sentence <= first_sentence + 1)
             else:
                 events.add(entry.id)
+                if word.sentence == first_sentence:
+                    first_events.add(entry.id)
                 if word.sentence == first_sentence and entry.id not in NOT_MAIN and (
                         main is None or entry.id in RESPONSES and main not in RESPONSES):
                     main = entry.id
@@ -321,7 +337,8 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
         article=item.article_path, key=" ".join(norm_words(headline)), url=item.url, stems=stems,
         lead_stems=lead, names=frozenset(names), lead_names=frozenset(lead_names), places=tuple(places),
         actors=frozenset(actors), actor=actor, events=frozenset(events), lead_events=frozenset(lead_events),
-        main_event=main, counts=counts, numbers=numbers, future=future, denial=denial, words=len(words))
+        main_event=main, first_events=frozenset(first_events), counts=counts, numbers=numbers,
+        future=future, denial=denial, words=len(words))
 
 
 def _arabic_match(matcher: Matcher, words: Sequence[Word], at: int) -> tuple[int, Entry] | None:
@@ -495,7 +512,9 @@ def pair_features(a: ItemFeatures, b: ItemFeatures, va: dict[str, float], vb: di
         "places_differ": places_differ,
         "events": events,
         "events_differ": events_differ,
-        "main_event_differs": float(bool(a.main_event and b.main_event and a.main_event != b.main_event)),
+        # What each first sentence is about, and the other's first sentence does not tell.
+        "main_event_differs": float(bool(a.main_event and b.main_event and a.main_event not in b.first_events
+                                         and b.main_event not in a.first_events)),
         # One tells what happened, the other only what someone said: two statements of one man
         # on two subjects, or an event and a comment on something else.
         "events_one_sided": float(bool(lead_a) != bool(lead_b)),
