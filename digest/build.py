@@ -26,8 +26,9 @@ from .config import Config, load_config
 from .days import Groups, ItemRef, Load, dated_refs, item_ref, load_parsed, make_days_lazy
 from .feeds import render_feeds
 from .model import Day, Item, OutputFile, Problem, RawArticle
+from .output import check_output, clear_leftovers, swap_in
 from .read import ReadError, find_articles, read_article, read_articles
-from .render import make_site, render_site
+from .render import make_site, render_site, template_errors
 from .urls import Urls
 
 
@@ -59,10 +60,11 @@ class BuildResult:
 
 
 def prepare(root: Path, *, base_url: str | None = None,
-            cache: ParseCache | None = None) -> Prepared:
-    """Compute the whole site in memory. Raises ConfigError when the settings are wrong."""
+            cache: ParseCache | None = None, config: Config | None = None) -> Prepared:
+    """Compute the whole site in memory. Raises ConfigError when the settings are wrong, and
+    render.TemplateProblems (a ConfigError) when a template is."""
     started = time.perf_counter()
-    config = load_config(root)
+    config = config if config is not None else load_config(root)
     settings = config.settings
     urls = Urls(base_url or settings.base_url)
     cache = cache if cache is not None else ParseCache.for_project(settings)
@@ -85,9 +87,10 @@ def prepare(root: Path, *, base_url: str | None = None,
                                 memo=cache.memo)
         cache.memory.clear()  # the articles were for the days: let them go before rendering
         left_out += result.problems
-        site = make_site(result.days, config, urls, memo=cache.memo)
-        files = render_site(site)
-        feeds = render_feeds(site)
+        with template_errors(root):  # a broken template: `templates/day.html:12: ...`
+            site = make_site(result.days, config, urls, memo=cache.memo)
+            files = render_site(site)
+            feeds = render_feeds(site)
         cache.save(build=urls.base_url)
     # The parser repeats the reading problems among an article's warnings: say each once.
     problems = list(dict.fromkeys(problems + left_out))
@@ -121,18 +124,27 @@ def collector_paused() -> Iterator[None]:
 
 
 def build_site(root: Path, *, base_url: str | None = None, out: Path | None = None,
-               strict: bool = False, cache: ParseCache | None = None) -> BuildResult:
+               strict: bool = False, cache: ParseCache | None = None,
+               force: bool = False) -> BuildResult:
     """Prepare the site and write it to `out` (default: the settings' output folder).
-    `strict` is the CLI's business (exit code); the site is written either way."""
+    `strict` is the CLI's business (exit code); the site is written either way. Raises
+    output.OutputError, before reading anything, when the output folder is not one the site
+    may replace (the project, its inputs, someone else's files: `force` allows the last)."""
     started = time.perf_counter()
     with collector_paused():
-        prepared = prepare(root, base_url=base_url, cache=cache)
-        settings = prepared.config.settings
-        target = out if out is not None else root / settings.output
-        # What was written where, and the site before, beside the cache.
+        config = load_config(root)
+        settings = config.settings
         folder = cache.folder if cache is not None else cache_folder(settings)
-        record = folder / f"site-{digest_of(str(target.absolute()))[:16]}" if folder else None
-        written = write_site(prepared.files, target, keys=prepared.keys, record=record)
+
+        def record_of(target: Path) -> Path | None:
+            # What was written where, and the site before, beside the cache.
+            return folder / f"site-{digest_of(str(target.absolute()))[:16]}" if folder else None
+
+        target = check_output(root, config, out, force=force,
+                              ours=lambda found: written_here(found, record_of(found)))
+        prepared = prepare(root, base_url=base_url, cache=cache, config=config)
+        written = write_site(prepared.files, target, keys=prepared.keys,
+                             record=record_of(target))
     return BuildResult(prepared, target, written, time.perf_counter() - started,
                        list(prepared.problems))
 
@@ -292,9 +304,10 @@ def _check_paths(files: list[OutputFile]) -> None:
 
 def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | None = None,
                record: Path | None = None) -> int:
-    """Write the files as the new `out`: made in a folder beside it, then swapped in (old ->
-    backup, new -> out), so that `out` is never emptied first and a failure leaves it whole.
-    Returns how many files are new or changed.
+    """Write the files as the new `out`: made in a folder beside it, then swapped in (in one
+    step where the system can: output.swap_in), so that `out` is never emptied first and a
+    failure, or a kill, leaves it whole (render gives the site output.MARKER, which says
+    digest wrote it). Returns how many files are new or changed.
 
     Without `record`, the new folder is made whole, with the files whose bytes did not change
     hard-linked from the old site. `record` (a folder of the cache) makes it quicker: it keeps
@@ -302,9 +315,10 @@ def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | 
     its size, time and inode) and the site before that one. The new site is then that kept
     site with only the files that differ replaced; and when `out` holds `files` already,
     nothing is written at all."""
-    out = out.absolute()
+    out = Path(os.path.abspath(out))  # no `..` in it: its name is the folder's own
     keys = keys or {}
     _check_paths(files)
+    clear_leftovers(out, _remove_tree)  # of builds that were killed
     folders = _folders(files)
     now = _Written.load(record / "out" if record else None, out)  # what `out` holds
     now_intact = now is not None and now.intact()
@@ -330,12 +344,12 @@ def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | 
             if spare is not None and spare.exists():
                 _remove_tree(spare)
             made = _fill(fresh, files, folders, out, in_out)
-        if out.exists():
-            os.replace(out, backup)
-        os.replace(fresh, out)
+        old = swap_in(fresh, out, backup)
     except BaseException:
         _remove_tree(fresh)
         raise
+    if old is not None:
+        backup = old
     if record is not None and spare is not None:
         # The old site, kept for the next write: what the record said of it, where true.
         if now is not None and now_intact and _move(backup, spare):
@@ -347,6 +361,13 @@ def write_site(files: list[OutputFile], out: Path, *, keys: Mapping[str, str] | 
                  {d: _signature(os.path.join(out, d)) for d in folders}).save(record / "out")
     _remove_tree(backup)
     return sum(not same for same in in_out)
+
+
+def written_here(folder: Path, record: Path | None) -> bool:
+    """Whether the cache's record says the last build wrote `folder`, and nothing was added to
+    or removed from it since (a site made before sites carried their MARKER)."""
+    written = _Written.load(record / "out" if record else None, folder)
+    return written is not None and written.intact()
 
 
 _IO_THREADS = 4  # system calls run in parallel: a few threads write a site much faster
@@ -445,7 +466,12 @@ def _move(folder: Path, to: Path) -> bool:
 
 
 def _remove_tree(folder: Path) -> None:
-    """shutil.rmtree, its subfolders in parallel threads."""
+    """shutil.rmtree, its subfolders in parallel threads. A symlink is removed, never what
+    it points to."""
+    if os.path.islink(folder):
+        with contextlib.suppress(OSError):
+            os.unlink(folder)
+        return
     try:
         tops = list(os.scandir(folder))
     except OSError:

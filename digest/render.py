@@ -8,6 +8,7 @@ raw HTML off, and templates never mark article text safe themselves.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -15,7 +16,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -29,13 +31,16 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
     select_autoescape,
 )
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .cache import Memo, code_fingerprint, digest_of, pack, unpack, worker_started
-from .config import Config, Theme
+from .config import Config, ConfigError, Theme
 from .days import (
     DayInfo,
     Days,
@@ -46,7 +51,8 @@ from .days import (
     story_headline,
     top_story,
 )
-from .model import Day, Item, OutputFile, Source, Story
+from .model import Day, Item, OutputFile, Problem, Source, Story
+from .output import MARKER_FILE
 from .urls import Urls, anchor, output_path
 
 JSON_FORMAT = "digest-day/1"  # bump when the day JSON changes incompatibly
@@ -85,6 +91,116 @@ def environment(project_templates: Path | None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+# --- template errors: `templates/day.html:12: what — fix`, never a Jinja traceback -----------
+
+
+class TemplateProblems(ConfigError):
+    """A template that cannot be compiled or rendered, each problem naming its file and line.
+    A ConfigError, so that whoever stops a build for broken settings (the CLI, the preview's
+    overlay) stops it the same way for this, before anything is written."""
+
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        return (type(self), (self.problems,))  # raised in a worker process, seen in the parent
+
+
+TEMPLATE_SUFFIXES = (".html", ".xml")  # what Jinja compiles; other files are used as they are
+ASSET_SUFFIXES = (".css", ".svg")
+
+
+def check_templates(folder: Path, env: Environment, root: Path) -> list[Problem]:
+    """Every problem of the project's own templates that shows without rendering: a file that
+    is not UTF-8, a syntax error, an unknown filter or test. All together, so that the editor
+    fixes them in one go. Editor swap and backup files are no templates."""
+    if not folder.is_dir():
+        return []
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not name.endswith(TEMPLATE_SUFFIXES + ASSET_SUFFIXES) or not path.is_file() \
+                or any(part.startswith((".", "#")) for part in name.split("/")):
+            continue
+        shown = _shown(str(path), root)
+        try:
+            data = path.read_bytes()
+            source = data.decode("utf-8")
+        except OSError as exc:
+            problems.append(Problem(shown, None, f"cannot be read ({exc.strerror or exc})",
+                                    "check the file's permissions", "error"))
+            continue
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, data.count(b"\n", 0, exc.start) + 1,
+                                    "is not UTF-8 text", "save it as UTF-8", "error"))
+            continue
+        if name.endswith(TEMPLATE_SUFFIXES):
+            try:
+                env.compile(source, name, str(path))
+            except TemplateSyntaxError as exc:
+                problems.append(template_problem(exc, root) or Problem(
+                    shown, exc.lineno, str(exc), _SYNTAX_FIX, "error"))
+    return problems
+
+
+_SYNTAX_FIX = ("correct the Jinja syntax on that line: values go in {{ }}, tags in {% %}, and "
+               "each {% if %}, {% for %} and {% block %} needs its {% end… %}")
+
+
+def template_problem(exc: BaseException, root: Path) -> Problem | None:
+    """An exception raised compiling or rendering a template, as the editor's problem: the
+    template's file and line (Jinja gives them on a syntax error, and rewrites a traceback so
+    that a template's frames carry its file and line), what is wrong and the fix. None when
+    no template is to blame (a bug of digest, whose traceback should be seen)."""
+    where: tuple[str, int | None] | None = None
+    if isinstance(exc, TemplateSyntaxError):
+        filename = exc.filename or exc.name
+        if filename:
+            where = (filename, exc.lineno)
+    if where is None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.endswith(TEMPLATE_SUFFIXES)]
+        if frames:
+            where = (frames[-1].filename, frames[-1].lineno)
+    if where is None:
+        return None
+    message = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0]
+    if isinstance(exc, TemplateSyntaxError):
+        what, fix = f"template syntax: {message}", _SYNTAX_FIX
+    elif isinstance(exc, UndefinedError):
+        what = message
+        fix = ("use a name the templates are given (the default template of the same name, in "
+               "digest/templates/, shows them), or test it first with `is defined`")
+    elif isinstance(exc, TemplateNotFound):
+        what = f"there is no template `{exc.name}`"
+        fix = f"add templates/{exc.name}, or name one of the defaults (templates/README.md)"
+    else:
+        what = f"{message} ({type(exc).__name__})"
+        fix = "check the expression on that line"
+    return Problem(_shown(where[0], root), where[1], what, fix, "error")
+
+
+def _shown(filename: str, root: Path) -> str:
+    """A template's file as the editor knows it: relative to the project, or, for a default
+    template, to the package's folder (`digest/templates/day.html`)."""
+    path = Path(filename)
+    for base in (Path(os.path.realpath(root)), Path(__file__).resolve().parent.parent):
+        with contextlib.suppress(ValueError, OSError):
+            return Path(os.path.realpath(path)).relative_to(base).as_posix()
+    return filename
+
+
+@contextlib.contextmanager
+def template_errors(root: Path) -> Iterator[None]:
+    """Turns an exception a template caused into TemplateProblems naming it."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as exc:
+        problem = template_problem(exc, root)
+        if problem is None:
+            raise
+        raise TemplateProblems([problem]) from None
 
 
 @dataclass(slots=True)
@@ -302,9 +418,11 @@ def _forked() -> None:
 
 
 def _make_pages(start: int, size: int) -> list[bytes]:
-    """In a forked worker: pages[start:start + size]."""
+    """In a forked worker: pages[start:start + size]. A template's error is named here,
+    where its traceback is: the parent gets the exception without it."""
     assert _FORKED is not None
-    return [page.make() for page in _FORKED[1][start:start + size]]
+    with template_errors(_FORKED[0].config.settings.root):
+        return [page.make() for page in _FORKED[1][start:start + size]]
 
 
 def _markdown_html(texts: list[str]) -> list[str]:
@@ -357,7 +475,11 @@ def make_site(days: Sequence[Day], config: Config, urls: Urls,
               env: Environment | None = None, memo: Memo | None = None) -> Site:
     """What render and feeds share: templates, helpers, the Markdown cache, the page memo.
     `days` may be `Days` (from the day stage, decoded as pages need them) or Day objects."""
-    env = env or environment(config.settings.root / config.settings.templates)
+    folder = config.settings.root / config.settings.templates
+    env = env or environment(folder)
+    problems = check_templates(folder, env, config.settings.root)
+    if problems:
+        raise TemplateProblems(problems)
     site = Site(config, urls, days if isinstance(days, Days) else Days.of(days), env,
                 stylesheet=stylesheet(env).path, icon=asset(env, ICON).path, memo=memo)
     site.md = markdown_renderer(site.markdown)
@@ -386,7 +508,11 @@ def site_fingerprint(env: Environment, config: Config, urls: Urls) -> str:
     h.update(f"{markdown_fingerprint()} {jinja2.__version__} {feedgen.version.version_str}"
              .encode())
     for name in sorted(env.list_templates()):
-        h.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
+        try:
+            source = env.loader.get_source(env, name)[0]
+        except (UnicodeDecodeError, OSError):  # no template (an editor's swap file): no page uses it
+            source = "\0unreadable"
+        h.update(name.encode() + b"\0" + source.encode())
     # Where the project is does not change a page (and moving it should not make them again).
     h.update(repr((replace(config, settings=replace(config.settings, root=Path())),
                    urls)).encode())
@@ -617,7 +743,7 @@ def _day_json(site: Site, day: Day) -> bytes:
 
 
 def site_files(site: Site, paths: Sequence[str]) -> list[OutputFile]:
-    """sitemap.xml, robots.txt, .nojekyll and CNAME."""
+    """sitemap.xml, robots.txt, .nojekyll, the marker and CNAME."""
     lastmod: dict[str, date] = {output_path(site.urls.day(d.date)): d.date
                                 for d in site.days.infos}
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -634,6 +760,7 @@ def site_files(site: Site, paths: Sequence[str]) -> list[OutputFile]:
                    f"{site.urls.absolute('sitemap.xml')}\n".encode(), "robots"),
         # Without it Pages runs Jekyll, which drops files whose names start with "_".
         OutputFile(".nojekyll", b"", "GitHub Pages"),
+        MARKER_FILE,  # says digest wrote the folder: a build replaces only a folder that has it
     ]
     if site.config.settings.cname:
         files.append(OutputFile("CNAME", (site.config.settings.cname + "\n").encode(), "cname"))

@@ -7,8 +7,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .. import __version__
+from ..config import SETTINGS_FILE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", metavar="URL", help="the address the site is published at")
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/)")
     p.add_argument("--strict", action="store_true", help="exit with code 1 on any warning")
+    p.add_argument("--force", action="store_true",
+                   help="replace an output folder that holds files digest did not write")
 
     p = commands.add_parser("serve", help="preview the site, rebuilding on every save")
     p.add_argument("--port", type=int, default=8000)
@@ -65,8 +69,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that work without a project: `init` makes one.
+NO_PROJECT = {"init"}
+
+
+def project_problem(folder: str, command: str) -> str | None:
+    """Why `command` cannot run in the project folder `folder` (-C), or None. `-C` never makes
+    a folder, and a command that needs a project refuses to run outside one: it would make
+    `site/`, a cache or `seeds/` in whatever folder it was run in."""
+    path = Path(folder)
+    if not path.exists():
+        return (f"{folder}: there is no such folder — check the path given to -C "
+                f"(`digest init {folder}` makes a new project there)")
+    if not path.is_dir():
+        return f"{folder}: is a file, not a folder — give -C the project's folder"
+    if command in NO_PROJECT or (path / SETTINGS_FILE).is_file():
+        return None
+    where = "this folder" if folder == "." else folder
+    return (f"{where} is not a digest project (there is no {SETTINGS_FILE} in it) — run "
+            "`digest init` to make one here, or give the project's folder with -C DIR")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    problem = project_problem(args.project, args.command)
+    if problem is not None:
+        print(f"digest {args.command}: {problem}", file=sys.stderr)
+        return 2
     module = importlib.import_module(f".{args.command}", __name__)
     try:
         return int(module.run(args))

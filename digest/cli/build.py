@@ -1,4 +1,5 @@
-"""`digest build [--base-url URL] [--out DIR] [--strict]`: build the site and say what happened."""
+"""`digest build [--base-url URL] [--out DIR] [--strict] [--force]`: build the site and say what
+happened."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from ..build import BuildResult, build_site
 from ..config import ConfigError
+from ..output import OutputError
+from ..render import TemplateProblems
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,7 +22,18 @@ def run(args: argparse.Namespace) -> int:
               "is published at, e.g. https://user.github.io/repo/", file=sys.stderr)
         return 2
     try:
-        result = build_site(root, base_url=args.base_url, out=out, strict=args.strict)
+        result = build_site(root, base_url=args.base_url, out=out, strict=args.strict,
+                            force=args.force)
+    except OutputError as exc:
+        print(exc.problem, file=sys.stderr)
+        print("Nothing was built or written.", file=sys.stderr)
+        return 2
+    except TemplateProblems as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("A template has mistakes; nothing was written (the site built before is as it "
+              "was).", file=sys.stderr)
+        return 1
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -24,7 +24,10 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(root)
     except ConfigError as error:
         return report(error.problems, "the settings files")
-    prepared = prepare(root, cache=ParseCache(None))  # None: nothing is written, not even a cache
+    try:  # None: nothing is written, not even a cache
+        prepared = prepare(root, cache=ParseCache(None), config=config)
+    except ConfigError as error:  # a broken template (render.TemplateProblems)
+        return report(error.problems, "the templates")
     problems = orphan_sidecars(root, root / config.settings.seeds) + list(prepared.problems)
     summary = (f"{prepared.articles} article(s), {prepared.items} item(s) on "
                f"{len(prepared.days)} day(s)")
