@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import safe_yaml
 from .model import Problem, Source
+from .safe_regex import catastrophic
 from .safe_yaml import LineDict
 
 SETTINGS_FILE = "digest.yaml"
@@ -127,7 +128,7 @@ def valid_regex(value: Any) -> str | None:
         return "is not text"
     try:
         re.compile(value)
-    except re.error as exc:
+    except (re.error, RecursionError, OverflowError) as exc:
         return f"is not a valid regular expression ({exc})"
     return None
 
@@ -292,13 +293,24 @@ def _pattern_list(check: Checker, owner: Any, key: str, where: str) -> tuple[str
         return ()
     good = []
     for value in values:
-        wrong = valid_regex(value)
+        # A project's pattern is checked for the shapes that backtrack without end once, here,
+        # rather than timed on each of the parser's calls (see safe_regex).
+        wrong = valid_regex(value) or catastrophic(value)
         if wrong:
-            check.add(line_of(owner, key), f"a `{key}` rule of {where} {wrong}: {value!r}",
+            check.add(_item_line(owner, key, values, value), f"a `{key}` rule of {where} {wrong}: {value!r}",
+                      "fix the pattern (quote it with single quotes in YAML; use `x+` rather "
+                      "than `(x+)+`)" if "forever" in wrong else
                       "fix the pattern (quote it with single quotes in YAML)")
         else:
             good.append(value)
     return tuple(good)
+
+
+def _item_line(owner: Any, key: str, values: list[Any], value: Any) -> int | None:
+    """The line of one `- pattern` of a list (the key's line when not known)."""
+    if isinstance(owner, LineDict):
+        return owner.item_line(key, values.index(value))
+    return None
 
 
 def _sources_from(data: Any, check: Checker) -> Sources:

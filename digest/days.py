@@ -11,6 +11,7 @@ neither grouped again nor even decoded unless a page needs it (`Days`, `DayInfo`
 
 from __future__ import annotations
 
+import difflib
 import marshal
 import os
 from collections import defaultdict
@@ -153,6 +154,28 @@ def load_parsed(ref: ItemRef, article: Article) -> Item:
     assert ref.origin is not None
     item = article.items[ref.origin[1]]
     return item if item.date is not None else replace(item, date=article.date)
+
+
+def typo_themes(items: Iterable[Item], themes: Sequence[Theme]) -> tuple[list[Item], list[Problem]]:
+    """Items whose preset theme (from `themes:` in an article's metadata) is not in themes.yaml
+    get their automatic theme instead, with a "did you mean": an editor's typo must not take
+    the item off the site without a word (issue 11)."""
+    slugs = [t.slug for t in themes]
+    out: list[Item] = []
+    problems: list[Problem] = []
+    for item in items:
+        if not item.theme or item.theme in slugs or not slugs:
+            out.append(item)
+            continue
+        close = difflib.get_close_matches(item.theme, slugs, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(slugs)}"
+        what = item.headline or " ".join(item.text.split()[:8])
+        problems.append(Problem(
+            item.article_path or "?", item.line,
+            f"unknown theme `{item.theme}` for “{what}” (themes.yaml has no such theme), so the "
+            "item keeps its automatic theme", f"{hint} (in `themes:` of its metadata)", "error"))
+        out.append(replace(item, theme=None))
+    return out, problems
 
 
 def known_themes(items: Iterable[Item], themes: Sequence[Theme]) -> tuple[list[Item], list[Problem]]:
@@ -426,8 +449,10 @@ def day_job(job: DayJob) -> DayDone:
     from .stories import group_stories, key_events
     from .themes import assign_themes
 
-    themed = assign_themes(job.items, job.themes)
+    items, typos = typo_themes(job.items, job.themes)
+    themed = assign_themes(items, job.themes)
     kept, problems = known_themes(themed, job.themes)
+    problems = typos + problems
     order = [t.slug for t in job.themes]
     stories = group_stories(tuple(kept), threshold=job.threshold, theme_order=order,
                             merge=job.merge, split=job.split)

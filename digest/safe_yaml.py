@@ -42,9 +42,14 @@ class LineDict(dict):  # type: ignore[type-arg]
     """A mapping from YAML that remembers the line of each key (`lines[key]`, 1-based)."""
 
     lines: dict[Any, int]
+    item_lines: dict[Any, list[int]]  # for a list value: the line of each of its items
 
     def line_of(self, key: Any) -> int | None:
         return getattr(self, "lines", {}).get(key)
+
+    def item_line(self, key: Any, index: int) -> int | None:
+        lines = getattr(self, "item_lines", {}).get(key)
+        return lines[index] if lines and index < len(lines) else self.line_of(key)
 
 
 def describe(chars: str) -> str:
@@ -115,6 +120,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     merged = len(node.value) - explicit
     result = LineDict()
     result.lines = {}
+    result.item_lines = {}
     own: set[Any] = set()
     for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
@@ -130,6 +136,8 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
             own.add(key)
         value = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.SequenceNode):
+            result.item_lines[key] = [n.start_mark.line + 1 for n in value_node.value]
         if isinstance(value, NotADate):
             continue  # reported where it was read: the key is as if not given
         result[key] = value
