@@ -7,6 +7,7 @@ newlines and no control characters but tab and newline, whatever the file's enco
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
 import re
@@ -24,6 +25,9 @@ from .model import Problem, RawArticle, Severity
 from .safe_yaml import UNSAFE, describe, strip_unsafe, unsafe_lines
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
+# The longest article pages are a few hundred kB (a live blog of a whole day with its clutter);
+# anything much larger is a log or a dump saved by mistake, and would only slow the build.
+MAX_ARTICLE_BYTES = 10_000_000
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 METADATA_KEYS = [
     "source", "url", "date", "published", "timezone", "title", "author", "themes",
@@ -138,6 +142,10 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> tuple[str, li
         text = _decode_or_refuse(data, "utf-32", name)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = _decode_or_refuse(data, "utf-16", name)
+    elif (codec := _utf16_without_bom(data)) is not None:
+        text = _decode_or_refuse(data, codec, name)
+        problems.append(Problem(name, None, f"the file is {codec.upper()} without a byte order mark; "
+                                "it was read as such", "save it as UTF-8"))
     elif data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
         raise ReadError(Problem(name, None, "this is a binary file, not an article's text",
                                 "save the article as plain text (.txt) or as an HTML page", "error"))
@@ -156,6 +164,27 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> tuple[str, li
                                     "save it as UTF-8, or add `encoding: cp1251` to its metadata"))
     text, found = clean_with_warning(text, name)
     return text, problems + found
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when the bytes look like text in it (Windows tools save it
+    so): zeros in one half of the byte pairs only (the spaces and newlines of any script, every
+    Latin letter), and what it decodes to is printable text; None otherwise."""
+    head = data[:8192]
+    if len(head) < 16 or b"\x00" not in head:
+        return None
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2], head[1::2]
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.2 * len(zeros) and other.count(0) == 0:
+            try:
+                sample = head.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            printable = sum(1 for ch in sample if ch.isprintable() or ch in "\t\n\r")
+            if printable >= 0.97 * len(sample):
+                return codec
+    return None
 
 
 def _decode_or_refuse(data: bytes, codec: str, name: str) -> str:
@@ -220,8 +249,13 @@ def validate_metadata(data: Any, name: str) -> tuple[dict[str, Any], list[Proble
         del meta["url"]
     if data.get("date") is not None:
         value = data["date"]
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            with contextlib.suppress(ValueError):  # `date: "2023-09-28"`, quoted: the same day
+                value = date.fromisoformat(value.strip())
         if isinstance(value, date) and not isinstance(value, datetime):
             meta["date"] = value
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            check.add(line_of(data, "date"), f"{value.strip()} is not a date", "write YYYY-MM-DD")
         else:
             check.add(line_of(data, "date"), f"`date` {value!r} is not a date",
                       "write the day the article covers as YYYY-MM-DD, e.g. `date: 2022-09-10`")
@@ -281,6 +315,12 @@ def read_article(path: Path, root: Path) -> RawArticle:
     if refused is not None:
         raise ReadError(refused)
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise ReadError(Problem(name, None, f"the file is {size / 1e6:.0f} MB, larger than any "
+                                    f"article ({MAX_ARTICLE_BYTES // 1_000_000} MB at most), so it "
+                                    "is not read", "save only the article's text, or delete it",
+                                    "error"))
         data = path.read_bytes()
     except OSError as exc:
         raise ReadError(Problem(name, None, f"cannot be opened ({exc.strerror})",
