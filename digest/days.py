@@ -352,6 +352,7 @@ def make_days_lazy(refs: Iterable[ItemRef], config: Config, *, load: Load,
     Each day depends only on its own items (and the rules), so days are computed apart: in
     worker processes when there are many."""
     by_day: dict[date, list[ItemRef]] = defaultdict(list)
+    refs, out_of_war = _within_the_war(refs, config)
     for ref in refs:
         by_day[ref.date].append(ref)
     memo = memo if memo is not None else Memo(None)
@@ -373,7 +374,32 @@ def make_days_lazy(refs: Iterable[ItemRef], config: Config, *, load: Load,
     maker = _DayMaker(plans, config, load, memo)
     infos = maker.run(workers)
     return DaysResult(Days([i for i in infos if i.themes], maker.day),
-                      sum(maker.counts), tuple(twice) + tuple(maker.problems))
+                      sum(maker.counts), tuple(out_of_war) + tuple(twice) + tuple(maker.problems))
+
+
+def _within_the_war(refs: Iterable[ItemRef], config: Config) -> tuple[list[ItemRef], list[Problem]]:
+    """Refs whose day lies between `war_start` and the last year the site covers; the others
+    are left out, once per file: a mistyped year (`date: 2203-09-28`, `1923-09-28`) would
+    otherwise make a day -36,000 or take over the front page as the latest day."""
+    settings = config.settings
+    last_year = settings.war_end.year if settings.war_end else settings.latest_year
+    kept: list[ItemRef] = []
+    problems: list[Problem] = []
+    said: set[tuple[str, date]] = set()
+    for ref in refs:
+        if settings.war_start <= ref.date and ref.date.year <= last_year:
+            kept.append(ref)
+            continue
+        if (ref.article_path, ref.date) not in said:
+            said.add((ref.article_path, ref.date))
+            when = ("before `war_start`" if ref.date < settings.war_start
+                    else "after the years the site covers")
+            problems.append(Problem(
+                ref.article_path or "?", ref.line,
+                f"{ref.date.isoformat()} is {when} ({settings.war_start.isoformat()} to {last_year}), so "
+                "it is left out", "check the year of its `date:` (in its metadata or front matter)",
+                "error"))
+    return kept, problems
 
 
 def _once(refs: list[ItemRef], problems: list[Problem]) -> tuple[ItemRef, ...]:

@@ -54,6 +54,18 @@ class ReadError(Exception):
         self.problem = problem
 
 
+# `&#1;`, `&#xFFFE;`, `&#xD800;`: a reference to a character XML cannot hold makes the HTML
+# library give up on the whole page (no text at all). Such references are removed first.
+_BAD_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _drop_bad_reference(match: re.Match[str]) -> str:
+    code = int(match[1], 16) if match[1] else int(match[2])
+    bad = (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF) \
+        or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+    return "" if bad else match[0]
+
+
 def _name(path: Path, root: Path) -> str:
     """`relative`, for a path that may be a link: where it stands, not where it leads."""
     try:
@@ -348,7 +360,7 @@ def read_article(path: Path, root: Path) -> RawArticle:
     if path.suffix.lower() in (".html", ".htm"):
         from .html import html_to_text  # only HTML pages need the extraction library
 
-        text, html_meta = html_to_text(text)
+        text, html_meta = html_to_text(_BAD_REFERENCE.sub(_drop_bad_reference, text))
         # Entities (`&#1;`, `&#xFFFE;`) make in the extracted text and the page's own metadata
         # what the bytes did not hold: cleaned here too, silently (the page is not the editor's).
         text = clean_text(text)
