@@ -251,3 +251,47 @@ def _no_stray_sockets() -> Any:
     for server in _SOCKETS:
         server.close()
     _SOCKETS.clear()
+
+
+# --- the parser never raises and never invents words ----------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - only this part needs it
+from hypothesis import strategies as st  # noqa: E402
+
+from digest.config import load_config  # noqa: E402
+from digest.model import RawArticle  # noqa: E402
+from digest.parse import parse_article  # noqa: E402
+from digest.read import clean_text  # noqa: E402
+
+_CONFIG = load_config(HERE.parent)
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: the text's Markdown escapes (`0\_`) aside
+# Lines shaped like the pages the parser reads, so that its rules (bullets, live-blog times,
+# datelines, clutter) fire, mixed with any text at all.
+_SHAPES = st.sampled_from([
+    "", "Key developments:", "• Russian drones hit Odesa overnight", "- Talks resume in Geneva",
+    "1249 GMT — Missiles strike Kyiv", "14:05", "+++ 10:05 +++", "Read also: drones over Lviv",
+    "September 28, 2023, Thursday // 14:26", "Day 582 of the invasion", "Loading...",
+    "– Ukrainian flag hoisted –", "Photo: Reuters", "Wednesday, November 29, 2023", "28th Sep 23 4:23 pm",
+    "Share this article", "By Anna Kovalenko", "UPDATE:", "***", "> quoted", "# heading",
+])
+_LINES = st.one_of(_SHAPES, st.text(max_size=120))
+_TEXTS = st.lists(_LINES, max_size=40).map("\n".join)
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXTS, dated=st.booleans())
+def test_the_parser_never_raises_and_never_invents_words(text: str, dated: bool) -> None:
+    clean = clean_text(text)  # what the read stage hands the parser
+    metadata: dict[str, Any] = {"source": "Novinite"}
+    if dated:
+        metadata["date"] = date(2023, 9, 28)
+    raw = RawArticle("seeds/x.txt", clean, metadata, "seeds/x.yaml", "hash")
+    article = parse_article(raw, _CONFIG.sources, _CONFIG.settings)
+    known = _words(clean)
+    for item in article.items:
+        made = _words(item.text) | _words(item.headline or "")
+        assert made <= known, f"invented {sorted(made - known)} from {clean!r}"
