@@ -33,7 +33,7 @@ import yaml
 from . import __version__
 from .config import Config
 from .content import slugify
-from .model import Article, Problem, RawArticle
+from .model import Article, Problem
 from .read import (
     ARTICLE_SUFFIXES,
     SIDECAR_SUFFIXES,
@@ -489,12 +489,17 @@ def ingest(item: Input, root: Path, config: Config, index: SeedIndex, parse: Par
     if index.names is None:
         index.names = FreeNames.scan(folder)
     article_file = stage / ("article" + item.suffix)
-    sidecar = None
+    sidecar_file = article_file.with_suffix(".yaml")
     try:
         meta = dict(item.metadata)
         article_file.write_bytes(item.data)
+        staged_text = sidecar_text(meta, False)
+        sidecar_file.write_text(staged_text, encoding="utf-8")
         try:
-            raw, first = _parse_staged(article_file, meta, root, config, parse)
+            # Read and parsed with the metadata it will be stored with, to learn its date and
+            # title for the file name.
+            raw = read_article(article_file, root)
+            first = parse(raw, config)
         except ReadError as exc:  # binary, empty, undecodable: not an article to keep
             problem = replace(exc.problem, path=item.label)
             return Outcome(item.label, "", False, problems=(problem,))
@@ -507,42 +512,49 @@ def ingest(item: Input, root: Path, config: Config, index: SeedIndex, parse: Par
             known = config.sources.by_name(source)
             meta["source"] = known.name if known else source
         undated = first.date is None and day is None
+        sidecar: Path | None = None
         if meta or undated:
-            sidecar = stage / "article.yaml"
-            sidecar.write_text(sidecar_text(meta, undated), encoding="utf-8")
+            sidecar = sidecar_file
+            final_text = sidecar_text(meta, undated)
+            if final_text != staged_text:
+                sidecar_file.write_text(final_text, encoding="utf-8")
         stem = seed_stem(first.date or day, first.title or meta.get("title"),
                          _first_text(first), item.label.rsplit("/", 1)[-1])
         stored = place(folder, stem, article_file, sidecar, index.names)
     finally:  # linked into place or not kept: either way the staged names are free again
-        for staged in (article_file, sidecar):
-            if staged is not None:
-                staged.unlink(missing_ok=True)
+        article_file.unlink(missing_ok=True)
+        sidecar_file.unlink(missing_ok=True)
     name = relative(stored, root)
     index.add(item, name, meta.get("url"))
-    # Parsed again as where it now is, so that every path in the summary is the real one. Read
-    # again only when that could change what is read: reading a page (its text extracted by
-    # trafilatura) is most of the cost of an entry, and the stored bytes are the staged ones.
-    # (Its content_hash stays the staged one's: only the parse cache reads it, never this.)
+    article = None
     if meta == staged_meta and not raw.problems:
-        moved = replace(raw, path=name, metadata_path=relative(stored.with_suffix(".yaml"), root))
-    else:
-        moved = read_article(stored, root)
-    article = parse(moved, config)
+        article = _moved(first, relative(article_file, root), name)
+    if article is None:
+        article = parse(read_article(stored, root), config)
     return Outcome(item.label, name, True, article=article,
                    problems=_hint_conflicts(article, day, source, config))
 
 
-def _parse_staged(path: Path, meta: dict[str, Any], root: Path, config: Config,
-                  parse: Parser) -> tuple[RawArticle, Article]:
-    """Read and parse the staged article with the metadata it will be stored with, to learn
-    its date and title for the file name."""
-    sidecar = path.with_suffix(".yaml")
-    sidecar.write_text(sidecar_text(meta, False), encoding="utf-8")
-    try:
-        raw = read_article(path, root)
-        return raw, parse(raw, config)
-    finally:
-        sidecar.unlink()
+def _moved(article: Article, staged: str, stored: str) -> Article | None:
+    """The article parsed from its staged copy, as parsed from where it is now stored: the
+    same but for the paths (of the article and of its sidecar) it names. None when a path
+    could not be moved, and it must be read and parsed again. Reading again is what this
+    saves: a page's text extraction (trafilatura) and the parse are nearly all of an entry's
+    cost, and the stored bytes and metadata are the staged ones."""
+    old, new = staged.rsplit(".", 1)[0], stored.rsplit(".", 1)[0]  # both files' names' stem
+
+    def move(text: str) -> str:
+        return text.replace(old, new)
+
+    def problem(p: Problem) -> Problem:
+        return replace(p, path=move(p.path), message=move(p.message), fix=move(p.fix))
+
+    moved = replace(article, path=stored,
+                    items=tuple(replace(i, article_path=stored) for i in article.items),
+                    warnings=tuple(problem(p) for p in article.warnings))
+    # The parser names its input in these places today; one more, added later, would show the
+    # hidden staging folder to the editor: then the slow, sure way.
+    return None if old in repr(moved) else moved
 
 
 def _first_text(article: Article) -> str:
