@@ -1,10 +1,12 @@
 """How fast `digest ingest` takes one big RSS feed: 10,000 entries by default.
 
-    python benchmarks/bench_ingest.py [--entries 10000] [--repeat-titles 0.1] [--keep DIR]
+    python benchmarks/bench_ingest.py [--entries 10000] [--repeat-titles 0.1] [--minutes 4]
+                                      [--keep DIR]
 
 Writes an invented RSS 2.0 feed (headlines and paragraphs made from a few templates, a tenth of
-the headlines repeated so that many entries want the same file name, dates spread over a month,
-HTML and plain-text bodies) into an empty project with the repository's settings, then times, in
+the headlines repeated so that entries of one day want the same file name, one entry every
+`--minutes`, HTML and plain-text bodies; `--repeat-titles 1 --minutes 0` is a live blog's feed,
+every entry wanting one name) into an empty project with the repository's settings, then times, in
 a fresh process each, `digest ingest FEED` into the empty seeds/ and the same command again
 (every entry already there: what re-ingesting a daily feed costs). Prints entries per second.
 A plain script, not a test.
@@ -38,7 +40,7 @@ SENTENCES = ["Air defence destroyed {n} drones launched at {place}, the air forc
              "Rescue teams worked through the night near {place}."]
 
 
-def make_feed(entries: int, repeat: float, seed: int = 11) -> bytes:
+def make_feed(entries: int, repeat: float, minutes: float = 4, seed: int = 11) -> bytes:
     """An RSS feed of `entries` invented entries, newest first as feeds are."""
     rng = random.Random(seed)
     start = datetime(2023, 9, 1, 6, 0, tzinfo=UTC)
@@ -55,7 +57,7 @@ def make_feed(entries: int, repeat: float, seed: int = 11) -> bytes:
             if len(repeated) < 20:
                 repeated.append(title)
         paragraphs = [fill(rng.choice(SENTENCES)) for _ in range(rng.randint(2, 5))]
-        when = start + timedelta(minutes=4 * n)
+        when = start + timedelta(minutes=minutes * n)
         body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
         content = (f"<content:encoded><![CDATA[{body}]]></content:encoded>" if n % 3
                    else f"<description>{html.escape(' '.join(paragraphs))}</description>")
@@ -102,13 +104,14 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--repeat-titles", type=float, default=0.1,
                         help="share of entries that reuse an earlier headline")
+    parser.add_argument("--minutes", type=float, default=4, help="between two entries")
     parser.add_argument("--keep", type=Path, help="write the project here and keep it")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="digest-bench-ingest-"))
     try:
         project = make_project(folder / "project")
         feed = folder / "feed.xml"
-        feed.write_bytes(make_feed(args.entries, args.repeat_titles))
+        feed.write_bytes(make_feed(args.entries, args.repeat_titles, args.minutes))
         print(f"feed: {args.entries} entries, {feed.stat().st_size / 2**20:.1f} MB")
         for label in ("into empty seeds/", "again (all known)"):
             seconds, cpu, last = timed_ingest(project, feed)
