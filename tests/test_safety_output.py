@@ -87,9 +87,11 @@ def test_the_same_refusals_through_a_subprocess_with_absolute_paths(
 def test_paths_output_is_refused_naming_the_setting_and_its_line(
         setting: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = project / "digest.yaml"
-    text = settings.read_text(encoding="utf-8") + f"paths:\n  output: {setting}\n"
+    text = settings.read_text(encoding="utf-8")
+    assert "\n  output: site\n" in text  # the sample's own `paths:` (a second one is a duplicate key)
+    text = text.replace("\n  output: site\n", f"\n  output: {setting}\n")
     settings.write_text(text, encoding="utf-8")
-    line = text.count("\n")
+    line = text[:text.index(f"  output: {setting}")].count("\n") + 1
     before = hashes(tmp_path)
     assert main(["-C", str(project), "build"]) == 2
     err = capsys.readouterr().err
