@@ -227,6 +227,12 @@ def _items(data: Any, body: str, body_line: int, inside: Path, name: str, check:
     if data.get("hidden") is True:
         return []
     day = data.get("date")
+    if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
+        try:  # `date: "2023-09-28"`, quoted: the same day, as in a sidecar
+            day = date.fromisoformat(day.strip())
+        except ValueError:
+            check.add(line_of(data, "date"), f"{day.strip()} is not a date", "write YYYY-MM-DD")
+            return []
     if not isinstance(day, date) or isinstance(day, datetime):
         check.add(line_of(data, "date") or 1, f"`date` {day!r} is not a day" if day is not None
                   else "the item has no `date`",
