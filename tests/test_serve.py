@@ -677,3 +677,43 @@ def test_read_head_bounds() -> None:
     with other:
         one.close()
         assert read_head(other, 1000, 0.2) == (b"", "closed")
+
+
+def stand_in_preview(version: int = 1) -> Any:
+    status = reload.Status("run.1", version, failed=False)
+    return SimpleNamespace(shared=SimpleNamespace(status=status), closing=False)
+
+
+def test_streams_past_the_limit_close_the_oldest() -> None:
+    from digest.httpd import Streams
+
+    streams = Streams(stand_in_preview(), limit=2)
+    pairs = [socket.socketpair() for _ in range(3)]
+    try:
+        for ours, _ in pairs:
+            assert streams.adopt(ours, 1)
+        assert len(streams) == 2
+        assert pairs[0][1].recv(10) == b""  # the oldest page's stream ended: it reconnects
+        streams.stop()
+        pairs.append(socket.socketpair())
+        assert len(streams) == 0 and not streams.adopt(pairs[-1][0], 1)  # stopping: not taken
+    finally:
+        for ours, theirs in pairs:
+            ours.close()
+            theirs.close()
+
+
+def test_a_stream_that_stops_reading_is_closed_not_waited_for() -> None:
+    from digest.httpd import Streams
+
+    streams = Streams(stand_in_preview())
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        streams.adopt(ours, 1)
+        began = time.monotonic()
+        for _ in range(1000):  # far more than any socket buffer holds
+            with streams._lock:
+                streams._send(ours, b": " + b"x" * 65536 + b"\n\n", 1)
+            if not len(streams):
+                break
+        assert len(streams) == 0 and time.monotonic() - began < 1.0
