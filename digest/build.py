@@ -70,6 +70,7 @@ def prepare(root: Path, *, base_url: str | None = None,
     cache = cache if cache is not None else ParseCache.for_project(settings)
     with collector_paused():
         raws, problems, left_out = read_all(root, config, cache)
+        problems = list(config.problems) + problems  # the settings files' warnings come first
         parsed, parse_problems, failed = parse_articles(raws, config, cache)
         raws = [replace(r, text="") if r.text else r for r in raws]  # the parser's, done with
         problems += parse_problems

@@ -295,3 +295,17 @@ def test_the_parser_never_raises_and_never_invents_words(text: str, dated: bool)
     for item in article.items:
         made = _words(item.text) | _words(item.headline or "")
         assert made <= known, f"invented {sorted(made - known)} from {clean!r}"
+
+
+def test_a_settings_warning_is_shown_by_check(tmp_path: Path) -> None:
+    import shutil
+
+    repo = Path(__file__).parent.parent
+    project = tmp_path / "p"
+    shutil.copytree(repo / "seeds", project / "seeds")
+    for name in ("sources.yaml", "themes.yaml"):
+        shutil.copy(repo / name, project / name)
+    (project / "digest.yaml").write_text('title: "War\\x01 Digest"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "digest", "-C", str(project), "check"],
+                          capture_output=True, text=True, timeout=120)
+    assert "digest.yaml:1: control or invalid characters (U+0001) were removed" in done.stdout + done.stderr
