@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,7 +84,9 @@ def project_problem(folder: str, command: str) -> str | None:
                 f"(`digest init {folder}` makes a new project there)")
     if not path.is_dir():
         return f"{folder}: is a file, not a folder — give -C the project's folder"
-    if command in NO_PROJECT or (path / SETTINGS_FILE).is_file():
+    # Any digest.yaml makes a project: one that is not a readable file (a FIFO, a link out of
+    # the project) is the settings loader's to report, with its own message.
+    if command in NO_PROJECT or os.path.lexists(path / SETTINGS_FILE):
         return None
     where = "this folder" if folder == "." else folder
     return (f"{where} is not a digest project (there is no {SETTINGS_FILE} in it) — run "
