@@ -87,9 +87,10 @@ def test_the_same_refusals_through_a_subprocess_with_absolute_paths(
 def test_paths_output_is_refused_naming_the_setting_and_its_line(
         setting: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = project / "digest.yaml"
-    text = settings.read_text(encoding="utf-8") + f"paths:\n  output: {setting}\n"
-    settings.write_text(text, encoding="utf-8")
-    line = text.count("\n")
+    lines = settings.read_text(encoding="utf-8").split("\n")
+    line = lines.index("  output: site") + 1  # under `paths:`
+    lines[line - 1] = f"  output: {setting}"
+    settings.write_text("\n".join(lines), encoding="utf-8")
     before = hashes(tmp_path)
     assert main(["-C", str(project), "build"]) == 2
     err = capsys.readouterr().err
