@@ -143,13 +143,19 @@ TEMPLATE_SUFFIXES = (".html", ".xml")  # what Jinja compiles; other files are us
 ASSET_SUFFIXES = (".css", ".svg")
 
 
-def check_templates(folder: Path, env: Environment, root: Path) -> list[Problem]:
+def check_templates(folder: Path, env: Environment, root: Path,
+                    memo: Memo | None = None) -> list[Problem]:
     """Every problem of the project's own templates that shows without rendering: a file that
     is not UTF-8, a syntax error, an unknown filter or test (errors); a link out of the
     project, a FIFO, socket or device (warnings: ProjectTemplates skips them). All together,
-    so that the editor fixes them in one go. Editor swap and backup files are no templates."""
+    so that the editor fixes them in one go. Editor swap and backup files are no templates.
+    `memo` keeps which sources compiled before: compiling them all again would cost a warm
+    rebuild (a preview's, on every save) about as much as the rest of it."""
     if not folder.is_dir():
         return []
+    import jinja2
+
+    compiler = f"{jinja2.__version__} {code_fingerprint()}"  # the filters and tests are ours
     problems = []
     project = Path(os.path.realpath(root))
     for path in _walk(folder):
@@ -182,11 +188,17 @@ def check_templates(folder: Path, env: Environment, root: Path) -> list[Problem]
                                     "is not UTF-8 text", "save it as UTF-8", "error"))
             continue
         if name.endswith(TEMPLATE_SUFFIXES):
+            key = Memo.key("template-compiles", compiler, (name, source))
+            if memo is not None and memo.get(key) is not None:
+                continue
             try:
                 env.compile(source, name, str(path))
             except TemplateSyntaxError as exc:
                 problems.append(template_problem(exc, root) or Problem(
                     shown, exc.lineno, str(exc), _SYNTAX_FIX, "error"))
+                continue
+            if memo is not None:
+                memo.put(key, b"")
     return problems
 
 
@@ -541,7 +553,7 @@ def make_site(days: Sequence[Day], config: Config, urls: Urls,
     `days` may be `Days` (from the day stage, decoded as pages need them) or Day objects."""
     folder = config.settings.root / config.settings.templates
     env = env or environment(folder, config.settings.root)
-    problems = check_templates(folder, env, config.settings.root)
+    problems = check_templates(folder, env, config.settings.root, memo)
     if any(p.severity == "error" for p in problems):
         raise TemplateProblems([p for p in problems if p.severity == "error"])
     site = Site(config, urls, days if isinstance(days, Days) else Days.of(days), env,
