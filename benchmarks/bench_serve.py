@@ -1,7 +1,7 @@
 """How long from saving one article to the reloaded page, with `digest serve`.
 
     python benchmarks/bench_serve.py [--days 1000] [--per-day 20] [--saves 10] [--browser]
-                                     [--skip-sample] [--skip-archive]
+                                     [--requests 200] [--skip-sample] [--skip-archive]
 
 Runs `digest serve` in a subprocess on 127.0.0.1, first on a copy of the sample project, then on
 a generated archive of `--days` days (bench_build.py's generator). For each of `--saves` saves
@@ -12,13 +12,17 @@ of one article it times, from the moment the file is written:
   build   the rebuild alone, as `digest serve` prints it
 
 With `--browser`, the same in Debian's chromium through Playwright: from the save to the
-DOMContentLoaded of the reload that shows the change. Prints median, 90th percentile and worst,
-and the server's peak memory. A plain script, not a test.
+DOMContentLoaded of the reload that shows the change. Before the saves, `--requests` requests
+(pages, feeds, the stylesheet, the status) are sent all at once, each on its own connection,
+while an event stream is open, as many tabs and a crawler would: failures, median, p90, p99 and
+worst. Prints median, 90th percentile and worst, and the server's peak memory. A plain script,
+not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import http.client
 import json
 import queue
@@ -204,6 +208,52 @@ def browser_times(server: Server, article: Path, pattern: str, page: str,
     return seconds
 
 
+def load(server: Server, count: int, paths: list[str],
+         timeout: float = 15.0) -> tuple[list[float], list[str]]:
+    """`count` GETs started together (a barrier), each on a new connection, with an event
+    stream open all along: (seconds of each that succeeded, why each other failed)."""
+    events = Events(server)
+    start = threading.Barrier(count)
+
+    def one(n: int) -> float | str:
+        start.wait()
+        began = time.perf_counter()
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
+        try:
+            connection.request("GET", paths[n % len(paths)])
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                return f"status {response.status}"
+            return time.perf_counter() - began
+        except (OSError, http.client.HTTPException) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(count) as pool:
+            results = list(pool.map(one, range(count)))
+    finally:
+        events.close()
+    return [r for r in results if isinstance(r, float)], [r for r in results if isinstance(r, str)]
+
+
+def describe_load(count: int, seconds: list[float], failures: list[str]) -> str:
+    ordered = sorted(seconds) or [float("nan")]
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+    said = (f"  {count} concurrent requests, SSE open: {len(failures)} failed; median "
+            f"{statistics.median(ordered):.3f} s  p90 {at(0.9):.3f} s  p99 {at(0.99):.3f} s  "
+            f"worst {ordered[-1]:.3f} s")
+    if failures:
+        kinds = sorted(set(failures))
+        said += "\n    failures: " + "; ".join(f"{failures.count(k)} x {k}" for k in kinds[:5])
+    return said
+
+
 def describe(label: str, values: list[float]) -> str:
     ordered = sorted(values)
     p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
@@ -215,6 +265,9 @@ def run(name: str, project: Path, article: Path, pattern: str, page: str, args: 
     server = Server(project, start_timeout=3600)
     try:
         print(f"{name}: serving after {server.start_seconds:.1f} s (first build, cold cache)")
+        if args.requests:
+            paths = [page, "/", "/feed.xml", "/__digest__/overlay.css", "/__digest__/status"]
+            print(describe_load(args.requests, *load(server, args.requests, paths)))
         figures = save_and_time(server, article, pattern, page, args.saves)
         print(describe("save -> reload event", figures["event"]))
         print(describe("save -> page fetched with the change", figures["page"]))
@@ -235,6 +288,8 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=20)
     parser.add_argument("--saves", type=int, default=10)
     parser.add_argument("--browser", action="store_true", help="also time reloads in chromium")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="concurrent requests of the load test (0: none)")
     parser.add_argument("--skip-sample", action="store_true")
     parser.add_argument("--skip-archive", action="store_true")
     args = parser.parse_args()

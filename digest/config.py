@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from . import safe_yaml
 from .model import Problem, Source
+from .safe_regex import catastrophic
+from .safe_yaml import LineDict
 
 SETTINGS_FILE = "digest.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -40,76 +41,22 @@ class ConfigError(Exception):
 # --- YAML with line numbers -------------------------------------------------------------
 
 
-class LineDict(dict):
-    """A mapping from YAML that remembers the line of each key (`lines[key]`, 1-based)."""
-
-    lines: dict[Any, int]
-
-    def line_of(self, key: Any) -> int | None:
-        return getattr(self, "lines", {}).get(key)
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, keeping key lines, and without YAML 1.1's sexagesimal numbers
-    (which read a time such as `10:00` as 600)."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    result = LineDict()
-    result.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key here is not a plain value", key_node.start_mark
-            ) from None
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-# Put back plain ints and floats, without the sexagesimal forms.
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+# LineDict and the loader live in safe_yaml: one loader, with the same limits, for every file.
+_Loader = safe_yaml.PureLoader
 
 
 def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML text safely. Returns the data (None on error) and any problem."""
-    try:
-        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader derives from SafeLoader
-    except yaml.YAMLError as exc:
-        # For an unclosed bracket or quote, the context mark is where it was opened: the line
-        # to fix. Otherwise the problem mark is where YAML gave up.
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [
-            Problem(path, line, f"this is not valid YAML ({what})",
-                    "check the indentation and quote values that contain ': ' or '#'", "error")
-        ]
+    """Parse YAML text safely (`safe_yaml.load`): the data (None when the text is not YAML at
+    all) and every problem, warnings included; a value that is wrong is reported and read as
+    nothing, so one mistake never costs the rest of the file."""
+    return safe_yaml.load(text, path)
 
 
 def load_yaml_file(root: Path, name: str) -> tuple[Any, list[Problem]]:
     path = root / name
+    refused = safe_yaml_input(path, root, name)
+    if refused is not None:
+        return None, [refused]
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -117,6 +64,16 @@ def load_yaml_file(root: Path, name: str) -> tuple[Any, list[Problem]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(name, None, f"cannot be read ({exc})", "save it as UTF-8 text", "error")]
     return parse_yaml(text, name)
+
+
+def safe_yaml_input(path: Path, root: Path, name: str) -> Problem | None:
+    """Why a settings file must not be opened (a FIFO would block the build; a link to a file
+    outside the project would publish what is not the project's), or None."""
+    if not path.is_symlink() and not path.exists():
+        return None
+    from .read import refuse_input  # read imports config
+
+    return refuse_input(path, root, name, "error")
 
 
 # --- a small schema checker ---------------------------------------------------------------
@@ -171,7 +128,7 @@ def valid_regex(value: Any) -> str | None:
         return "is not text"
     try:
         re.compile(value)
-    except re.error as exc:
+    except (re.error, RecursionError, OverflowError) as exc:
         return f"is not a valid regular expression ({exc})"
     return None
 
@@ -336,13 +293,24 @@ def _pattern_list(check: Checker, owner: Any, key: str, where: str) -> tuple[str
         return ()
     good = []
     for value in values:
-        wrong = valid_regex(value)
+        # A project's pattern is checked for the shapes that backtrack without end once, here,
+        # rather than timed on each of the parser's calls (see safe_regex).
+        wrong = valid_regex(value) or catastrophic(value)
         if wrong:
-            check.add(line_of(owner, key), f"a `{key}` rule of {where} {wrong}: {value!r}",
+            check.add(_item_line(owner, key, values, value), f"a `{key}` rule of {where} {wrong}: {value!r}",
+                      "fix the pattern (quote it with single quotes in YAML; use `x+` rather "
+                      "than `(x+)+`)" if "forever" in wrong else
                       "fix the pattern (quote it with single quotes in YAML)")
         else:
             good.append(value)
     return tuple(good)
+
+
+def _item_line(owner: Any, key: str, values: list[Any], value: Any) -> int | None:
+    """The line of one `- pattern` of a list (the key's line when not known)."""
+    if isinstance(owner, LineDict):
+        return owner.item_line(key, values.index(value))
+    return None
 
 
 def _sources_from(data: Any, check: Checker) -> Sources:
@@ -560,9 +528,9 @@ def clutter_from_text(text: str) -> tuple[ClutterKind, ...]:
     """The clutter kinds of a clutter.yaml text; ConfigError naming the file if it is wrong."""
     data, problems = parse_yaml(text, CLUTTER_FILE)
     check = Checker(CLUTTER_FILE)
-    kinds = _clutter_from(data, check) if not problems else ()
+    kinds = _clutter_from(data, check) if data is not None else ()
     problems += check.problems
-    if problems:
+    if problems:  # the package's own data: a warning there is a bug too
         raise ConfigError(problems)
     return kinds
 
@@ -652,6 +620,8 @@ class Config:
     settings: Settings
     sources: Sources
     themes: tuple[Theme, ...]
+    # Warnings about the settings files (control characters removed): errors raise ConfigError.
+    problems: tuple[Problem, ...] = field(default=(), compare=False)
 
     def theme(self, slug: str) -> Theme | None:
         return next((t for t in self.themes if t.slug == slug), None)
@@ -675,6 +645,6 @@ def load_config(root: Path) -> Config:
         package_clutter()  # the rules every project gets: a broken package file is reported too
     except ConfigError as exc:
         problems += exc.problems
-    if problems:
+    if safe_yaml.errors(problems):
         raise ConfigError(problems)
-    return Config(settings, sources, themes)
+    return Config(settings, sources, themes, tuple(problems))

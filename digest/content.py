@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from anyascii import anyascii
 
 from .config import Checker, Settings, Sources, Theme, line_of, parse_yaml
 from .model import Item, Problem
-from .read import clean_text, relative
+from .read import clean_with_warning, refuse_input, relative
 
 CONTENT_SUFFIXES = (".md", ".markdown")
 ITEM_KEYS = ["id", "date", "headline", "theme", "outlets", "links", "time", "key_event", "hidden"]
@@ -76,14 +77,32 @@ class Content:
 
 
 def discover_content(folder: Path) -> list[Path]:
-    """Markdown files under `folder`, sorted; dotfiles and `_`-folders are skipped (drafts)."""
+    """Markdown files under `folder`, sorted; dotfiles and `_`-folders are skipped (drafts),
+    links to folders are not followed. Anything else with a Markdown name is listed, even a
+    FIFO or a link out of the project: `load_content` says why it is not read."""
     if not folder.is_dir():
         return []
-    return sorted(
-        path for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in CONTENT_SUFFIXES
-        and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
-    )
+    found: list[Path] = []
+
+    def walk(path: Path) -> None:
+        try:
+            with os.scandir(path) as scan:
+                entries = list(scan)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(Path(entry.path))
+                elif Path(entry.name).suffix.lower() in CONTENT_SUFFIXES and not entry.is_dir():
+                    found.append(Path(entry.path))
+            except OSError:
+                continue
+
+    walk(folder)
+    return sorted(found)
 
 
 def split_front_matter(text: str, name: str) -> tuple[Any, str, int, list[Problem]]:
@@ -111,23 +130,29 @@ def split_front_matter(text: str, name: str) -> tuple[Any, str, int, list[Proble
     last = offset + max(fm.rstrip("\n").count("\n") + 1, 1)
     problems = [replace(p, line=min(p.line + offset, last) if p.line else None)
                 for p in problems]
-    if problems:
+    if data is None:
         return None, body, body_line, problems
-    if data is not None and hasattr(data, "lines"):
-        _shift_lines(data, offset)
-    return data, body, body_line, []
+    if hasattr(data, "lines"):
+        _shift_lines(data, offset, set())
+    # A warning (control characters removed) or one bad value (a date that does not exist, a
+    # key given twice) is reported, and the rest of the front matter is still used.
+    return data, body, body_line, problems
 
 
-def _shift_lines(data: Any, offset: int) -> None:
-    """Make the line numbers LineDict remembers lines of the whole file."""
+def _shift_lines(data: Any, offset: int, seen: set[int]) -> None:
+    """Make the line numbers LineDict remembers lines of the whole file. A mapping that an
+    alias shares is shifted once."""
+    if id(data) in seen:
+        return
+    seen.add(id(data))
     if isinstance(data, dict):
         if hasattr(data, "lines"):
             data.lines = {k: v + offset for k, v in data.lines.items()}
         for value in data.values():
-            _shift_lines(value, offset)
+            _shift_lines(value, offset, seen)
     elif isinstance(data, list):
         for value in data:
-            _shift_lines(value, offset)
+            _shift_lines(value, offset, seen)
 
 
 def load_content(root: Path, settings: Settings, themes: Sequence[Theme] = (),
@@ -142,16 +167,21 @@ def load_content(root: Path, settings: Settings, themes: Sequence[Theme] = (),
     problems: list[Problem] = []
     seen_ids: dict[str, str] = {}
     for path in discover_content(folder):
-        name = relative(path, root)
+        name = relative(path.parent, root) + "/" + path.name  # where a link stands
+        refused = refuse_input(path, root, name)
+        if refused is not None:
+            problems.append(refused)
+            continue
         try:
-            text = clean_text(path.read_bytes().decode("utf-8-sig"))
+            text, found = clean_with_warning(path.read_bytes().decode("utf-8-sig"), name)
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, None, f"cannot be read ({exc})", "save it as UTF-8",
                                     "error"))
             continue
+        problems += found
         data, body, body_line, found = split_front_matter(text, name)
         problems += found
-        if found:
+        if data is None and found:
             continue
         check = Checker(name)
         if isinstance(data, dict) and "corrects" in data:
@@ -197,6 +227,12 @@ def _items(data: Any, body: str, body_line: int, inside: Path, name: str, check:
     if data.get("hidden") is True:
         return []
     day = data.get("date")
+    if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
+        try:  # `date: "2023-09-28"`, quoted: the same day, as in a sidecar
+            day = date.fromisoformat(day.strip())
+        except ValueError:
+            check.add(line_of(data, "date"), f"{day.strip()} is not a date", "write YYYY-MM-DD")
+            return []
     if not isinstance(day, date) or isinstance(day, datetime):
         check.add(line_of(data, "date") or 1, f"`date` {day!r} is not a day" if day is not None
                   else "the item has no `date`",

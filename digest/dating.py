@@ -12,7 +12,8 @@ stamp, caption, body) and its cue ("Published", "Updated", "today", "until"). Th
    druga rocznica napaści"), then the page store's stamp, then a count of days or weeks ("600
    days since the invasion" is day 601, "one week since Russia invaded" day 8);
 5. a date in the text marked as today ("Hoy miércoles 25 de junio de 2025"), a caption's date
-   followed by "this Tuesday", or the text's only full date on a short reference line.
+   followed by "this Tuesday", or, as the text's only full date, a report's dated title
+   ("Russian Offensive Campaign Assessment, November 26, 2025:").
 Otherwise the date is unknown: never guessed. Dates in clutter (a "Read also" link, a related
 list, a copyright line) are never candidates.
 """
@@ -23,7 +24,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .clutter import word_count
 from .dates import (
     FoundDate,
     find_anniversaries,
@@ -49,6 +49,9 @@ _TODAY = re.compile(
     r"[\s,]+(?:\w+[\s,]+)?$", re.IGNORECASE)
 _OTHER_ARTICLES = {"read_also", "related_heading", "related list", "end", "after an end marker",
                    "copyright", "sign_off", "above the title", "caption", "credit"}
+# "Russian Offensive Campaign Assessment, November 26, 2025: https://...": a dated title of a report.
+_TITLED = re.compile(r"(?-i:[A-Z])[^.!?:]{3,80},\s*")
+_AFTER_TITLED = re.compile(r"\s*(?::\s*(?:https?://\S+)?)?\s*")
 _ROLE_ORDER = ["title", "published", "dateline", "day", "intro", "updated", "entry", "header"]
 _ROLE_OF_KIND = {"title": "title", "dateline": "dateline", "day": "day", "intro": "intro",
                  "entry": "entry", "byline": "dateline"}
@@ -59,7 +62,7 @@ class Candidate:
     found: FoundDate
     line: int
     role: str
-    words: int = 0  # words on its line
+    reference: bool = False  # a report's title with its date ("Campaign Assessment, November 26, 2025:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,9 @@ def _candidates(page: Page) -> list[Candidate]:
                 role = _ROLE_OF_KIND.get(unit.kind, "body")
                 if role == "body" and found.start <= 2 and unit.number == _first_body_line(page):
                     role = "dateline"  # "Mar 19, 2022 - ISW Press...": a dateline glued to the text
-            out.append(Candidate(found, unit.number, role, word_count(text)))
+            reference = bool(_TITLED.fullmatch(text[:found.start])
+                             and _AFTER_TITLED.fullmatch(text[found.end:]))
+            out.append(Candidate(found, unit.number, role, reference))
     return out
 
 
@@ -254,8 +259,8 @@ def _weaker(candidates: list[Candidate], years: _Years, war_start: date
                 if day.weekday() in years.this_weekdays and len(years.this_weekdays) == 1:
                     return day, f"the caption's date on line {c.line} and 'this' weekday", c
     full = {c.found.date for c in candidates if c.found.date and c.role in {"body", "mentioned"}}
-    short = [c for c in candidates if c.role == "body" and c.found.date and c.found.date >= war_start
-             and c.found.date != war_start and c.words <= 15]
-    if len(full) == 1 and len(short) == 1:
-        return short[0].found.date, f"the text's only date, line {short[0].line}", short[0]
+    titled = [c for c in candidates if c.role == "body" and c.found.date and c.found.date >= war_start
+              and c.reference]
+    if len(full) == 1 and len(titled) == 1:
+        return titled[0].found.date, f"the dated report title on line {titled[0].line}", titled[0]
     return None

@@ -11,6 +11,7 @@ neither grouped again nor even decoded unless a page needs it (`Days`, `DayInfo`
 
 from __future__ import annotations
 
+import difflib
 import marshal
 import os
 from collections import defaultdict
@@ -155,6 +156,61 @@ def load_parsed(ref: ItemRef, article: Article) -> Item:
     return item if item.date is not None else replace(item, date=article.date)
 
 
+def typo_themes(items: Iterable[Item], themes: Sequence[Theme]) -> tuple[list[Item], list[Problem]]:
+    """Items whose preset theme (from `themes:` in an article's metadata) is not in themes.yaml
+    get their automatic theme instead, with a "did you mean": an editor's typo must not take
+    the item off the site without a word (issue 11)."""
+    slugs = [t.slug for t in themes]
+    out: list[Item] = []
+    problems: list[Problem] = []
+    for item in items:
+        if not item.theme or item.theme in slugs or not slugs:
+            out.append(item)
+            continue
+        close = difflib.get_close_matches(item.theme, slugs, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(slugs)}"
+        what = item.headline or " ".join(item.text.split()[:8])
+        problems.append(Problem(
+            item.article_path or "?", item.line,
+            f"unknown theme `{item.theme}` for “{what}” (themes.yaml has no such theme), so the "
+            "item keeps its automatic theme", f"{hint} (in `themes:` of its metadata)", "error"))
+        out.append(replace(item, theme=None))
+    return out, problems
+
+
+def outlet_typos(items: Iterable[Item], outlets: Outlets) -> list[Problem]:
+    """One problem for each article whose outlet (its metadata's `source:`, or the site name
+    an HTML page gives) is not in sources.yaml: it is used as written, and a name close to a
+    known one is most likely a typo that would make a second outlet (`Novinit`)."""
+    if not outlets:
+        return []
+    slugs = {slug for slug, _ in outlets}
+    names = [name for _, name in outlets]
+    problems: list[Problem] = []
+    said: set[str] = set()
+    for item in items:
+        # Hand-written items name outlets freely (slug None); a parsed item's unknown outlet
+        # has the slug of its name.
+        if not item.source or not item.source_slug or item.source_slug in slugs:
+            continue
+        if item.article_path in said:
+            continue
+        said.add(item.article_path or "")
+        by_lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(item.source.lower(), list(by_lower), n=1, cutoff=0.75)
+        if close:
+            problems.append(Problem(
+                item.article_path or "?", None,
+                f"outlet `{item.source}` is not in sources.yaml, so it is shown as written",
+                f"did you mean `{by_lower[close[0]]}`? (`source:` in its metadata)", "error"))
+        else:
+            problems.append(Problem(
+                item.article_path or "?", None,
+                f"outlet `{item.source}` is not in sources.yaml, so it is shown as written",
+                "add it to sources.yaml (name, home, domains), or correct `source:` in its metadata"))
+    return problems
+
+
 def known_themes(items: Iterable[Item], themes: Sequence[Theme]) -> tuple[list[Item], list[Problem]]:
     """Items whose theme is in themes.yaml; any other item is left out with the fix."""
     slugs = {t.slug for t in themes}
@@ -254,6 +310,14 @@ class DayJob:
     threshold: float
     merge: Groups  # only the editor's groups that name an item of this day
     split: Groups
+    outlets: Outlets = ()  # sources.yaml's outlets, to tell a mistyped `source:` (outlet_typos)
+
+
+Outlets = tuple[tuple[str, str], ...]  # (slug, name) of each outlet of sources.yaml
+
+
+def known_outlets(config: Config) -> Outlets:
+    return tuple((s.slug, s.name) for s in config.sources.outlets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,11 +352,12 @@ def make_days_lazy(refs: Iterable[ItemRef], config: Config, *, load: Load,
     Each day depends only on its own items (and the rules), so days are computed apart: in
     worker processes when there are many."""
     by_day: dict[date, list[ItemRef]] = defaultdict(list)
+    refs, out_of_war = _within_the_war(refs, config)
     for ref in refs:
         by_day[ref.date].append(ref)
     memo = memo if memo is not None else Memo(None)
     rules = digest_of(code_fingerprint(), config.themes, config.settings.story_threshold,
-                      config.settings.war_start)
+                      config.settings.war_start, known_outlets(config))
     plans = []
     twice: list[Problem] = []
     for day in sorted(by_day):
@@ -309,7 +374,32 @@ def make_days_lazy(refs: Iterable[ItemRef], config: Config, *, load: Load,
     maker = _DayMaker(plans, config, load, memo)
     infos = maker.run(workers)
     return DaysResult(Days([i for i in infos if i.themes], maker.day),
-                      sum(maker.counts), tuple(twice) + tuple(maker.problems))
+                      sum(maker.counts), tuple(out_of_war) + tuple(twice) + tuple(maker.problems))
+
+
+def _within_the_war(refs: Iterable[ItemRef], config: Config) -> tuple[list[ItemRef], list[Problem]]:
+    """Refs whose day lies between `war_start` and the last year the site covers; the others
+    are left out, once per file: a mistyped year (`date: 2203-09-28`, `1923-09-28`) would
+    otherwise make a day -36,000 or take over the front page as the latest day."""
+    settings = config.settings
+    last_year = settings.war_end.year if settings.war_end else settings.latest_year
+    kept: list[ItemRef] = []
+    problems: list[Problem] = []
+    said: set[tuple[str, date]] = set()
+    for ref in refs:
+        if settings.war_start <= ref.date and ref.date.year <= last_year:
+            kept.append(ref)
+            continue
+        if (ref.article_path, ref.date) not in said:
+            said.add((ref.article_path, ref.date))
+            when = ("before `war_start`" if ref.date < settings.war_start
+                    else "after the years the site covers")
+            problems.append(Problem(
+                ref.article_path or "?", ref.line,
+                f"{ref.date.isoformat()} is {when} ({settings.war_start.isoformat()} to {last_year}), so "
+                "it is left out", "check the year of its `date:` (in its metadata or front matter)",
+                "error"))
+    return kept, problems
 
 
 def _once(refs: list[ItemRef], problems: list[Problem]) -> tuple[ItemRef, ...]:
@@ -383,6 +473,7 @@ class _DayMaker:
                  ) -> list[tuple[Day, int, tuple[Problem, ...], bytes]]:
         """Each plan's Day, how many items it shows, its problems, and the Day as bytes."""
         themes, threshold = self.config.themes, self.config.settings.story_threshold
+        outlets = known_outlets(self.config)
         number = self.config.settings.day_number
         workers = workers or os.cpu_count() or 1
         if len(plans) >= PARALLEL_DAYS and workers > 1:
@@ -390,13 +481,13 @@ class _DayMaker:
             tasks = [(p.date, number(p.date), [item_tuple(i) for i in self.load(p.refs)],
                       p.merge, p.split) for p in plans]
             with ProcessPoolExecutor(max_workers=workers, initializer=_day_worker,
-                                     initargs=(themes, threshold)) as pool:
+                                     initargs=(themes, threshold, outlets)) as pool:
                 return [(_day_from_tuple(unpack(data)), count, tuple(Problem(*p) for p in found),
                          data) for data, count, found in pool.map(_made_day, tasks, chunksize=4)]
         made = []
         for p in plans:
             done = day_job(DayJob(p.date, tuple(self.load(p.refs)), themes, threshold, p.merge,
-                                  p.split))
+                                  p.split, outlets))
             day = Day(p.date, number(p.date), done.stories, done.key_events)
             made.append((day, len(done.items), done.problems, pack(_day_to_tuple(day))))
         return made
@@ -426,8 +517,10 @@ def day_job(job: DayJob) -> DayDone:
     from .stories import group_stories, key_events
     from .themes import assign_themes
 
-    themed = assign_themes(job.items, job.themes)
+    items, typos = typo_themes(job.items, job.themes)
+    themed = assign_themes(items, job.themes)
     kept, problems = known_themes(themed, job.themes)
+    problems = typos + outlet_typos(kept, job.outlets) + problems
     order = [t.slug for t in job.themes]
     stories = group_stories(tuple(kept), threshold=job.threshold, theme_order=order,
                             merge=job.merge, split=job.split)
@@ -437,19 +530,21 @@ def day_job(job: DayJob) -> DayDone:
 
 PARALLEL_DAYS = 40  # fewer days than this are quicker in one process
 _RULES: tuple[tuple[Theme, ...], float] = ((), 0.0)  # a day worker's themes and threshold
+_OUTLETS: Outlets = ()
 
 
-def _day_worker(themes: tuple[Theme, ...], threshold: float) -> None:
-    global _RULES
+def _day_worker(themes: tuple[Theme, ...], threshold: float, outlets: Outlets = ()) -> None:
+    global _RULES, _OUTLETS
     worker_started()
     _RULES = (themes, threshold)
+    _OUTLETS = outlets
 
 
 def _made_day(task: tuple[Any, ...]) -> tuple[bytes, int, tuple[tuple[Any, ...], ...]]:
     """In a worker: a day (its date, number, items as tuples, editor's groups) made, as the
     memo keeps it, with how many items it shows and its problems."""
     day, number, items, merge, split = task
-    done = day_job(DayJob(day, tuple(Item(*i) for i in items), *_RULES, merge, split))
+    done = day_job(DayJob(day, tuple(Item(*i) for i in items), *_RULES, merge, split, _OUTLETS))
     made = Day(day, number, done.stories, done.key_events)
     return pack(_day_to_tuple(made)), len(done.items), tuple(_problem(p) for p in done.problems)
 

@@ -185,7 +185,7 @@ def mark_clutter(units: list[Unit], rules: Rules) -> list[Unit]:
             kind = _neighbour_clutter(unit, nxt, kinds[index + 1])
             if kind in {"masthead", "caption pair"}:
                 kinds[index + 1] = kind = kind.split()[0]
-        if kind is None and (_URL.match(unit.text) or _FRAGMENT.match(unit.text)):
+        if kind is None and (_URL.match(unit.text) or (_FRAGMENT.match(unit.text) and not unit.bullet)):
             kind = "link" if _URL.match(unit.text) else "fragment"
         if kind is None and _is_breadcrumb(unit.text):
             kind = "breadcrumb"

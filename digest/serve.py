@@ -1,7 +1,8 @@
 """`digest serve`: build into a temporary folder, serve it over HTTP, rebuild on every save.
 
-Three kinds of thread share one `Preview`: the HTTP server's (`digest.httpd`, one per request),
-the watchers' (`digest.watch`), and one rebuild thread, so two builds never run at once and
+Three kinds of thread share one `Preview`: the HTTP server's (`digest.httpd`: a pool of
+workers, and one that writes the event streams), the watchers' (`digest.watch`), and one
+rebuild thread, so two builds never run at once and
 changes that arrive during a build are all taken by the next one. `digest.reload` is what the
 pages get to reload themselves and show the problems of a failed build.
 

@@ -61,7 +61,9 @@ def split_page(page: Page) -> Split:
     units = _entry_in_title(page) + units
     entries = [u for u in units if u.kind == "entry"]
     timed = [u for u in entries if u.clock is not None]
-    if len(entries) >= 2 or (timed and (page.zone is not None or _names_itself(page, "roundup_cues"))):
+    listed_above = bool(timed) and any(u.bullet for u in units[:units.index(timed[0])])
+    if len(entries) >= 2 or (timed and (page.zone is not None or listed_above
+                                        or _names_itself(page, "roundup_cues"))):
         split = _live_blog(units)
     else:
         split = _table_of_contents(units, page.title) or _roundup_or_story(units, page)

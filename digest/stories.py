@@ -3,28 +3,17 @@
 Two items are compared only when they come from different articles (a live blog's entries, or a
 summary's sections, are different events by the outlet's own account) and are of the same day.
 
-1. Exact duplicates score 1: the same headline once normalised (case, punctuation, accents), or
-   the same URL with the same headline.
-2. Every other pair gets a weighted score of five parts, each from 0 to 1 (see `PARTS`):
-   - cover ("told by the other"): how much of one item's headline the other item says anywhere,
-     the better of the two ways round, each word weighted by how rare it is that day (sharing
-     "Izmail" or "40,000" says more than sharing "drone"). The strongest sign: an outlet that
-     reports the same event uses the words of the other outlet's headline;
-   - headline and opening: rapidfuzz's Indel similarity of the sorted distinct content words of
-     the two headlines (or first words) and of the two openings; words used by most of the day's
-     items are left out;
-   - names: the rarity-weighted share of names of people, places and organisations (capitalised
-     words of headline and opening), leaving out those every item of this war carries (Ukraine,
-     Russia, Kyiv, ...) and titles (President, Minister, ...);
-   - numbers: the share of numbers in common, when both give numbers ("kills 2").
-   The weighted sum is scaled by `STRETCH` so that the default threshold, 0.55, separates the
-   same event from different ones, and then lowered when the items name different people or
-   places (none in common, or each headline names someone the other never mentions) or give
-   different numbers. That keeps apart two statements by one person on one day, and "shelling
-   of Kherson kills 3" from "shelling of Kharkiv kills 2".
-3. Pairs at or above the threshold are merged best first, as long as the story would not get two
-   items of one article, two items an editor split, or an item unlike one already in it (a pair
-   scoring below `CHAIN_FLOOR` x threshold): this stops A~B, B~C from pulling an unrelated C to A.
+1. Exact duplicates score 1: the same headline once normalised (case, punctuation, accents).
+2. Every other pair that has anything in common gets the probability that it is one event, from
+   the evidence of digest.story_features (words and lead words in common, the names of places,
+   people and bodies across spellings and languages, the kind of event, counts, who acts, tense
+   and denial), weighed by a logistic regression whose coefficients are data
+   (data/story_weights.yaml, fitted on the devstories corpus by benchmarks/fit_story_weights.py).
+3. Stories are joined by average link: the two stories whose items are most alike on average
+   are joined first, as long as that average reaches the threshold (`story_threshold` in
+   digest.yaml) and the story would not get two items of one article or two items an editor
+   split. Unlike single link, a chain A~B, B~C does not pull an unrelated C to A: C joins only
+   when it is alike to A and B on average.
 
 An editor's `merge` groups are joined first, even items of one article; `split` beats `merge`.
 """
@@ -35,291 +24,148 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
 from itertools import combinations
 
 import numpy
-from anyascii import anyascii
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+import yaml
+from rapidfuzz import fuzz
 
 from .model import Item, Story
-from .themes import normalise_word
+from .story_features import (
+    DESCRIBE,
+    FEATURES,
+    ItemFeatures,
+    day_weights,
+    item_features,
+    lexicon,
+    pair_features,
+    vector,
+)
 
-OPENING_WORDS = 45  # the opening: what an outlet leads with
-PARTS = {"cover": 0.45, "headline": 0.1, "opening": 0.15, "names": 0.15, "numbers": 0.15}
-STRETCH = 1.35  # so that the default threshold, 0.55, falls between same and different events
-COMMON_FROM_ITEMS = 6  # with fewer items of a day, no word is "common"
-COMMON_SHARE = 0.4  # a word in more of the day's items than this share is "common"
-NO_NAME_IN_COMMON = 0.6  # both name people or places, and none the same: likely two events
-HEADLINE_NAMES_MISSING = 0.6  # neither item mentions all the names of the other's headline
-NUMBERS_DIFFER = 0.85  # both give numbers, and none the same
-CANDIDATE = 0.15  # pairs sharing less of headline and opening than this are not scored
-CHAIN_FLOOR = 0.6  # a story's items must all score at least this share of the threshold
+CANDIDATE = 0.12  # pairs whose words have less in common than this, and no name, are not scored
+LINK_FLOOR = 0.05  # pair scores below this count as 0 in the average link
+SWAP_MARGIN = 0.05  # how much closer another item of an article must be to take its place in a story
+EARLIER_SLACK = 0.15  # how much less close an earlier item of the article may be and still take it
 SHOWN_FROM = 0.25  # explain_grouping lists pairs scoring at least this (or forced or split)
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+OPENING_WORDS = 45  # the opening: what an outlet leads with (for the story's headline)
 
 
-_STOPWORDS = _word_set("""
-a about after against all also an and any are as at be been before being between both but by
-can could did do does during each for from had has have he her his how i if in into is it its
-itself last more most new no not now of on one only or other our out over own said says same
-she should since so some such than that the their them then there these they this those through
-to too under until up very was we were what when where which while who whom why will with would
-you your yesterday today tomorrow monday tuesday wednesday thursday friday saturday sunday
-""")
-# Names nearly every item of this war carries, and titles: sharing them says nothing.
-_COMMON_NAMES = _word_set("""
-ukraine ukraines ukrainian ukrainians russia russias russian russians kyiv kiev moscow kremlin
-president minister ministry secretary general chief commander prime foreign defence defense
-deputy head state states government officials official army armed forces military war oblast
-region city mr mrs ms dr gmt utc live update updates breaking news reuters afp ap
-""")
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*[\w]|\b[A-Z]\b")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_DATE_OR_ORDINAL = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-    r"|\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
-# "one" is left out: "one of the", "one person" are too often not a count.
-_MODEL_NUMBER = re.compile(r"\b[A-Za-z]+-\d+\w*")  # F-16, S-300, Su-34: names, not counts
-_NUMBER_WORDS = {
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "dozen": "12", "twenty": "20",
-}
-_NEXT_IS_NAME = re.compile(r"\s+[A-Z][a-z]")
-_WORD = re.compile(r"[a-z0-9]+")
-_LOWER_WORD = re.compile(r"\b[a-z]+\b")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[-–—•*]\s+|[\"“‘«(]\s*)$")
-
-
-# --- what is compared ---------------------------------------------------------------------
+# --- scores -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _Features:
-    """What one item is compared on: words are normalised (see digest.themes.normalise_word)."""
+class Weights:
+    """The logistic regression that turns a pair's features into a probability of one event."""
 
-    head: list[str]  # distinct content words of the headline (or of the first words), sorted
-    opening: list[str]  # distinct content words of the opening, sorted
-    words: frozenset[str]  # every content word of headline and text, common ones too
-    names: frozenset[str]
-    head_names: frozenset[str]  # the names in the headline
-    stems: frozenset[str]  # every word cut to a name's length, to look names up in
-    numbers: frozenset[str]
-    key: str  # normalised headline, for exact duplicates; "" when it has none
-    article: str
-    url: str | None
+    bias: float
+    coef: dict[str, float]  # feature -> coefficient (log-odds per unit of the feature)
+    fitted_on: str = ""
 
 
-def _content_words(text: str) -> list[str]:
-    return [normalise_word(w) for w in _WORD.findall(anyascii(text).lower()) if w not in _STOPWORDS]
-
-
-def _names(text: str, lowercase: set[str]) -> set[str]:
-    """Capitalised words as 6-letter stems, so that "Zelensky" and "Zelenskyy" are one name.
-    A sentence's first word counts only when the item never writes it in lowercase (so
-    "Zelensky meets ..." gives a name, "Overnight, ..." does not) or it opens a longer name."""
-    found = set()
-    for match in _NAME.finditer(text):
-        word = match.group()
-        plain = re.sub(r"['’]s$", "", anyascii(word)).lower().replace(".", "")
-        if not plain or plain in _COMMON_NAMES or plain in _STOPWORDS or plain in _NUMBER_WORDS:
-            continue
-        starts = _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()])
-        if (starts and plain in lowercase and not word.isupper()
-                and not _NEXT_IS_NAME.match(text, match.end())):
-            continue
-        found.add(plain[:6])
-    return found
-
-
-def _numbers(text: str) -> set[str]:
-    """Numbers that describe the event ("kills 3", "40,000 tonnes"): written as words or digits;
-    days of the month and ordinals ("Sept. 28", "20th") are left out."""
-    text = _MODEL_NUMBER.sub(" ", _DATE_OR_ORDINAL.sub(" ", text))
-    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS}
-    return found
-
-
-def _title_case(headline: str) -> bool:
-    words = [w for w in headline.split() if w[:1].isalpha()]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) / len(words) > 0.6
-
-
-def _opening_text(text: str) -> str:
-    return " ".join(text.split()[:OPENING_WORDS])
-
-
-def _features(item: Item, common: frozenset[str]) -> _Features:
-    opening = _opening_text(item.text)
-    headline = (item.headline or "").strip()
-    head = _content_words(headline) if headline else _content_words(opening)[:15]
-    lowercase = set(_LOWER_WORD.findall(f"{headline} {item.text}"))
-    names = _names(opening, lowercase)
-    head_names: set[str] = set()
-    if headline and not _title_case(headline):  # in Title Case every word looks like a name
-        head_names = _names(headline, lowercase)
-        names |= head_names
-    words = _WORD.findall(anyascii(f"{headline} {item.text}").lower())
-    return _Features(
-        head=sorted(set(head) - common),
-        opening=sorted(set(_content_words(opening)) - common),
-        words=frozenset(_content_words(f"{headline} {item.text}")),
-        names=frozenset(names),
-        head_names=frozenset(head_names),
-        stems=frozenset(w[:6] for w in words),
-        numbers=frozenset(_numbers(f"{headline} {opening}")),
-        key=" ".join(_WORD.findall(anyascii(headline).lower())),
-        article=item.article_path,
-        url=item.url,
-    )
-
-
-def _rarity(items: Sequence[Item], names: Sequence[frozenset[str]] = (),
-            ) -> tuple[frozenset[str], dict[str, float]]:
-    """The words in so many of the day's items that sharing them says nothing ("attack"), and
-    a weight per word, higher the fewer items use it: sharing "Izmail" or "40,000" says more
-    than sharing "drone". A day of few items has too little to go on: every word weighs 1."""
-    if len(items) < COMMON_FROM_ITEMS:
-        return frozenset(), {}
-    counts = Counter(w for item in items
-                     for w in set(_content_words(f"{item.headline or ''} {item.text}")))
-    # Names get their own weights (keyed "@name"): a name on every second item weighs little.
-    counts.update(f"@{name}" for found in names for name in found)
-    n = len(items)
-    common = frozenset(w for w, c in counts.items() if c > COMMON_SHARE * n)
-    return common, {w: math.log(1 + n / c) for w, c in counts.items()}
+@cache
+def story_weights() -> Weights:
+    data = yaml.safe_load(resources.files("digest").joinpath("data", "story_weights.yaml")
+                          .read_text(encoding="utf-8"))
+    coef = {name: float(data["coef"].get(name, 0.0)) for name in FEATURES}
+    return Weights(float(data["bias"]), coef, str(data.get("fitted_on", "")))
 
 
 @dataclass(frozen=True, slots=True)
 class PairScore:
-    """How alike two items are, part by part (see the module's docstring)."""
+    """How likely two items are to report one event, and the evidence for it."""
 
-    total: float
-    headline: float = 0.0
-    opening: float = 0.0
-    cover: float = 0.0
-    names: float = 0.0
-    numbers: float | None = None  # None when one of them gives no numbers
+    total: float  # the probability, 0 to 1
+    parts: dict[str, float] = field(default_factory=dict)  # feature -> value (0 to 1)
+    contributions: dict[str, float] = field(default_factory=dict)  # feature -> log-odds it adds
     exact: bool = False
 
     def describe(self) -> str:
         if self.exact:
             return "exact duplicate"
-        numbers = "-" if self.numbers is None else f"{self.numbers:.2f}"
-        gate = " (no name in common)" if self.names == 0 and self.total else ""
-        return (f"headline {self.headline:.2f}, opening {self.opening:.2f}, "
-                f"told by the other {self.cover:.2f}, names {self.names:.2f}{gate}, "
-                f"numbers {numbers}")
+        shown = sorted((c, name) for name, c in self.contributions.items() if abs(c) >= 0.05)
+        shown.sort(key=lambda x: -abs(x[0]))
+        return ", ".join(f"{DESCRIBE[name]} {self.parts[name]:.2f} ({c:+.2f})" for c, name in shown) or \
+            "nothing in common"
 
 
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+def _probability(parts: dict[str, float], weights: Weights) -> PairScore:
+    contributions = {name: weights.coef[name] * parts[name] for name in FEATURES}
+    logit = weights.bias + sum(contributions[name] for name in FEATURES)  # in a fixed order
+    return PairScore(round(1 / (1 + math.exp(-logit)), 4), parts, contributions)
 
 
-@dataclass(frozen=True, slots=True)
-class _Weighed:
-    """An item's headline words and names with the day's weight of each (see `_rarity`), and
-    their totals: what every pair with the item needs, worked out once."""
-
-    head: tuple[tuple[str, float], ...]  # (word, weight), in headline order
-    head_total: float
-    names: dict[str, float]  # name -> weight
-    names_total: float
-
-
-def _weigh(f: _Features, weight: dict[str, float]) -> _Weighed:
-    head = tuple((w, weight.get(w, 1.0)) for w in f.head)
-    names = {name: weight.get(f"@{name}", 1.0) for name in f.names}
-    # Sets iterate in hash order, which changes from run to run; floats are summed in sorted
-    # order so that scores, and so groupings, are the same in every process.
-    return _Weighed(head, sum(w for _, w in head), names, sum(names[x] for x in sorted(f.names)))
+def _vectors(feats: Sequence[ItemFeatures]) -> tuple[list[dict[str, float]], list[dict[str, float]],
+                                                     numpy.ndarray]:
+    day = day_weights(feats)
+    full = [vector(f.stems, day) for f in feats]
+    lead = [vector(f.lead_stems, day) for f in feats]
+    vocabulary = {w: n for n, w in enumerate(sorted({w for v in full for w in v}))}
+    matrix = numpy.zeros((len(feats), max(1, len(vocabulary))), dtype=numpy.float32)
+    for row, v in enumerate(full):
+        for w, x in v.items():
+            matrix[row, vocabulary[w]] = x
+    return full, lead, matrix @ matrix.T
 
 
-def _names_shared(a: _Features, b: _Features, wa: _Weighed, wb: _Weighed) -> float:
-    """Dice coefficient of two sets of names, each name weighted by its rarity that day."""
-    if not a.names or not b.names:
-        return 0.0
-    shared = sorted(a.names & b.names)
-    return 2 * sum(wa.names[x] for x in shared) / (wa.names_total + wb.names_total)
-
-
-def _cover(head: _Weighed, other: _Features) -> float:
-    """Share of a headline's words (by weight) that the other item uses anywhere."""
-    words = other.words
-    return (sum(w for word, w in head.head if word in words) / head.head_total
-            if head.head_total else 0.0)
-
-
-# The parts' weights and their sums, with and without numbers, added up in the order of PARTS
-# as every score adds up its parts.
-_ALL_PARTS = tuple(PARTS.items())
-_NO_NUMBERS = tuple((k, w) for k, w in PARTS.items() if k != "numbers")
-_ALL_WEIGHT = sum(w for _, w in _ALL_PARTS)
-_NO_NUMBERS_WEIGHT = sum(w for _, w in _NO_NUMBERS)
-
-
-def _pair_score(a: _Features, b: _Features, headline: float, opening: float,
-                wa: _Weighed, wb: _Weighed) -> PairScore:
-    names = _names_shared(a, b, wa, wb)
-    cover = max(_cover(wa, b), _cover(wb, a))
-    if (a.key and a.key == b.key) or (a.url and a.url == b.url and a.key == b.key):
-        return PairScore(1.0, 1.0, opening, cover, names, None, exact=True)
-    numbers = None
-    weights, weight_sum = _NO_NUMBERS, _NO_NUMBERS_WEIGHT
-    if a.numbers and b.numbers:
-        numbers = _dice(a.numbers, b.numbers)
-        weights, weight_sum = _ALL_PARTS, _ALL_WEIGHT
-    parts = {"headline": headline, "opening": opening, "cover": cover, "names": names,
-             "numbers": numbers or 0.0}
-    total = sum(parts[k] * w for k, w in weights) / weight_sum * STRETCH
-    if a.names and b.names and not names:
-        total *= NO_NAME_IN_COMMON  # same kind of news, other people or places
-    elif not (a.head_names <= b.stems or b.head_names <= a.stems):
-        total *= HEADLINE_NAMES_MISSING  # each headline names someone the other never does
-    if numbers == 0:
-        total *= NUMBERS_DIFFER  # "kills 2" and "kills 5": likely two events
-    return PairScore(round(min(1.0, total), 4), headline, opening, cover, names, numbers)
-
-
-def score_pairs(items: Sequence[Item]) -> dict[tuple[int, int], PairScore]:
+def score_pairs(items: Sequence[Item], weights: Weights | None = None,
+                ) -> dict[tuple[int, int], PairScore]:
     """Scores of the pairs (i, j), i < j, of items from different articles of the same day that
     have anything in common; a pair left out has nothing (and scores 0)."""
-    feats = [_features(item, frozenset()) for item in items]
-    common, weight = _rarity(items, [f.names for f in feats])
-    if common:
-        feats = [replace(f, head=[w for w in f.head if w not in common],
-                         opening=[w for w in f.opening if w not in common]) for f in feats]
-    # rapidfuzz compares all headlines (and all openings) at once, in C++: on sorted distinct
-    # words, its Indel similarity is the share of words two lists have in common.
-    heads = process.cdist([f.head for f in feats], [f.head for f in feats],
-                          scorer=Indel.normalized_similarity, dtype="float32")
-    openings = process.cdist([f.opening for f in feats], [f.opening for f in feats],
-                             scorer=Indel.normalized_similarity, dtype="float32")
+    weights = weights or story_weights()
+    lex = lexicon()
+    feats = [item_features(item, lex) for item in items]
+    day = day_weights(feats)
+    full, lead, cosines = _vectors(feats)
     # Only pairs that share something are scored in full: on a busy day most pairs share nothing.
-    candidates = numpy.argwhere(numpy.triu((heads >= CANDIDATE) | (openings >= CANDIDATE), k=1))
+    # The matrix only picks them; every score is worked out again in a fixed order of sums.
+    near = numpy.argwhere(numpy.triu(cosines >= CANDIDATE, k=1)).tolist()
+    pairs = {(i, j) for i, j in near}
+    # Two items in two languages may share little but a name: "Kherson", "Херсон".
+    named: dict[str, list[int]] = {}
+    for n, f in enumerate(feats):
+        for name in sorted(f.lead_names):
+            named.setdefault(name, []).append(n)
+    pairs |= {(i, j) for same in named.values() for i, j in combinations(same, 2)}
     keys: dict[str, list[int]] = {}
     for n, f in enumerate(feats):
         if f.key:
             keys.setdefault(f.key, []).append(n)
-    pairs = {(i, j) for i, j in candidates.tolist()}
     pairs |= {(i, j) for same in keys.values() for i, j in combinations(same, 2)}
-    weighed = [_weigh(f, weight) for f in feats]
-    head_rows, opening_rows = heads.tolist(), openings.tolist()  # floats, as float() gives
     scores = {}
     for i, j in sorted(pairs):
-        if feats[i].article == feats[j].article or items[i].date != items[j].date:
+        a, b = feats[i], feats[j]
+        if a.article == b.article or items[i].date != items[j].date:
             continue
-        scores[(i, j)] = _pair_score(feats[i], feats[j], head_rows[i][j], opening_rows[i][j],
-                                     weighed[i], weighed[j])
+        if a.key and a.key == b.key:
+            scores[(i, j)] = PairScore(1.0, exact=True)
+            continue
+        parts = pair_features(a, b, full[i], full[j], lead[i], lead[j], day)
+        scores[(i, j)] = _probability(parts, weights)
     return scores
 
 
-# --- grouping -----------------------------------------------------------------------------
+def pair_table(items: Sequence[Item]) -> dict[tuple[int, int], dict[str, float]]:
+    """Every cross-article pair's features, for fitting the weights (benchmarks/fit_story_weights.py)."""
+    feats = [item_features(item) for item in items]
+    day = day_weights(feats)
+    full, lead, _ = _vectors(feats)
+    return {(i, j): pair_features(feats[i], feats[j], full[i], full[j], lead[i], lead[j], day)
+            for i, j in combinations(range(len(items)), 2) if feats[i].article != feats[j].article}
+
+
+def versus(score: float, threshold: float) -> str:
+    """"0.5499 < threshold 0.55", never "0.55 < threshold 0.55": as many digits as tell them apart."""
+    digits = 2
+    while digits < 6 and round(score, digits) == round(threshold, digits) and score != threshold:
+        digits += 1
+    sign = ">=" if score >= threshold else "<"
+    return f"{score:.{digits}f} {sign} threshold {threshold:.2f}"
+
+
+# --- grouping ---------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -329,6 +175,7 @@ class _Grouping:
     cluster_of: list[int]
     members: dict[int, list[int]]
     reasons: dict[tuple[int, int], str]
+    average: dict[int, float] = field(default_factory=dict)  # cluster -> average at its last join
 
     def join(self, a: int, b: int) -> None:
         ca, cb = self.cluster_of[a], self.cluster_of[b]
@@ -336,6 +183,7 @@ class _Grouping:
         for m in self.members.pop(gone):
             self.cluster_of[m] = keep
             self.members[keep].append(m)
+        self.members[keep].sort()
 
 
 def _index_groups(items: Sequence[Item], groups: Sequence[Sequence[str]]) -> list[list[int]]:
@@ -347,54 +195,178 @@ def _index_groups(items: Sequence[Item], groups: Sequence[Sequence[str]]) -> lis
 
 
 def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str]],
-           split: Sequence[Sequence[str]]) -> tuple[_Grouping, dict[tuple[int, int], PairScore]]:
-    scores = score_pairs(items)
+           split: Sequence[Sequence[str]], weights: Weights | None = None, order: Sequence[int] = (),
+           ) -> tuple[_Grouping, dict[tuple[int, int], PairScore]]:
+    """`order`: each item's place in its article (default: their order in `items`)."""
+    order = order or range(len(items))
+    scores = score_pairs(items, weights)
     g = _Grouping(list(range(len(items))), {n: [n] for n in range(len(items))}, {})
     split_of: dict[int, set[int]] = {}  # item -> the split groups it is in
     for number, group in enumerate(_index_groups(items, split)):
         for n in group:
             split_of.setdefault(n, set()).add(number)
 
-    def splits_apart(a: int, b: int) -> bool:
-        ma, mb = g.members[g.cluster_of[a]], g.members[g.cluster_of[b]]
-        left = set().union(*(split_of.get(m, set()) for m in ma))
-        return any(split_of.get(m, set()) & left for m in mb)
+    def splits_apart(ca: int, cb: int) -> bool:
+        left = set().union(*(split_of.get(m, set()) for m in g.members[ca]))
+        return any(split_of.get(m, set()) & left for m in g.members[cb])
 
     for group in _index_groups(items, merge):
         for a, b in zip(group, group[1:], strict=False):
             pair = (min(a, b), max(a, b))
             if g.cluster_of[a] == g.cluster_of[b]:
                 continue
-            if splits_apart(a, b):
+            if splits_apart(g.cluster_of[a], g.cluster_of[b]):
                 g.reasons[pair] = "separate stories: an editor split them (a split wins over a merge)"
             else:
                 g.join(a, b)
                 g.reasons[pair] = "one story: an editor merged them"
 
-    floor = threshold * CHAIN_FLOOR
-    ranked = sorted((pair for pair, s in scores.items() if s.total >= threshold),
-                    key=lambda pair: (-scores[pair].total, items[pair[0]].id, items[pair[1]].id))
-    for a, b in ranked:
+    # Average link: the sum of the pair scores between two clusters, over the number of pairs.
+    links: dict[tuple[int, int], float] = {}
+    for (a, b), s in sorted(scores.items()):
+        ca, cb = sorted((g.cluster_of[a], g.cluster_of[b]))
+        # A pair that is almost surely two events adds next to nothing to an average: left out,
+        # it keeps a busy day's list of links short (its place in the denominator stays).
+        if ca != cb and s.total >= LINK_FLOOR:
+            links[(ca, cb)] = links.get((ca, cb), 0.0) + s.total
+    blocked: set[tuple[int, int]] = set()
+    while True:
+        best: tuple[float, int, int] | None = None
+        for (ca, cb), total in links.items():
+            if (ca, cb) in blocked:
+                continue
+            average = total / (len(g.members[ca]) * len(g.members[cb]))
+            if average >= threshold and (best is None or (-average, ca, cb) < (-best[0], best[1], best[2])):
+                best = (average, ca, cb)
+        if best is None:
+            break
+        average, ca, cb = best
+        if _shared_article(items, g.members[ca], g.members[cb]) or splits_apart(ca, cb):
+            blocked.add((ca, cb))  # a larger story would hold them too: blocked for good
+            continue
+        g.join(ca, cb)
+        g.average[ca] = average
+        merged: dict[tuple[int, int], float] = {}
+        for (x, y), total in links.items():
+            x2, y2 = (ca if x == cb else x), (ca if y == cb else y)
+            if x2 == y2:
+                continue
+            key = (min(x2, y2), max(x2, y2))
+            merged[key] = merged.get(key, 0.0) + total
+            if (x, y) in blocked:
+                blocked.add(key)
+        links = dict(sorted(merged.items()))
+    _prefer_closest(items, g, scores, threshold, split_of, order)
+    _reasons(items, g, scores, threshold, split_of)
+    return g, scores
+
+
+def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int, int], PairScore],
+                    threshold: float, split_of: dict[int, set[int]], order: Sequence[int]) -> None:
+    """An article that tells one event in several items (a summary's bullets on one crash, a live
+    blog's first report and its toll update) is in a story by one of them: the one closest to
+    the other outlets' items (by more than SWAP_MARGIN), else the earliest that is close enough
+    (within EARLIER_SLACK): outlets lead with the event itself and add its facets after.
+    `order`: each item's place in the input, which is its article's order."""
+
+    def score(a: int, b: int) -> float:
+        s = scores.get((min(a, b), max(a, b)))
+        return s.total if s else 0.0
+
+    def average(x: int, others: Sequence[int]) -> float:
+        return sum(sorted(score(x, y) for y in others)) / len(others) if others else 0.0
+
+    by_article: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        by_article.setdefault(item.article_path, []).append(n)
+    editor = {n for pair, reason in g.reasons.items() if "editor" in reason for n in pair}
+    for _ in range(3):
+        swapped = False
+        for cluster in sorted(g.members):
+            if len(g.members.get(cluster, [])) < 2:
+                continue
+            for m in list(g.members[cluster]):
+                if m in editor or m not in g.members.get(g.cluster_of[m], []):
+                    continue
+                rest = [x for x in g.members[g.cluster_of[m]] if x != m]
+                now = average(m, rest)
+                best: tuple[tuple[int, float, int], int] | None = None
+                for x in by_article[items[m].article_path]:
+                    if x == m or x in editor or any(split_of.get(x, set()) & split_of.get(y, set())
+                                                    for y in rest):
+                        continue
+                    here = average(x, rest)
+                    there = average(x, [y for y in g.members[g.cluster_of[x]] if y != x])
+                    if here < threshold or here <= there + SWAP_MARGIN:
+                        continue  # x stays where it is closer
+                    closer = here > now + SWAP_MARGIN
+                    earlier = order[x] < order[m] and here >= now - EARLIER_SLACK
+                    if closer or earlier:
+                        rank = (0 if closer else 1, -here, order[x])
+                        if best is None or rank < best[0]:
+                            best = (rank, x)
+                if best is not None:
+                    _swap(g, m, best[1])
+                    swapped = True
+        if not swapped:
+            break
+
+
+def _swap(g: _Grouping, out: int, into: int) -> None:
+    """Take `out` out of its story and put `into` in its place (out of its own story)."""
+    _leave(g, into)
+    cluster = g.cluster_of[out]
+    members = sorted([x for x in g.members.pop(cluster) if x != out] + [into])
+    del g.members[into]
+    key = members[0]
+    average = g.average.pop(cluster, 0.0)
+    g.members[key], g.average[key] = members, average
+    for x in members:
+        g.cluster_of[x] = key
+    g.members[out], g.cluster_of[out] = [out], out
+
+
+def _leave(g: _Grouping, n: int) -> None:
+    """Take n out of its story, alone."""
+    cluster = g.cluster_of[n]
+    rest = [x for x in g.members.pop(cluster) if x != n]
+    if rest:
+        average = g.average.pop(cluster, 0.0)
+        g.members[rest[0]], g.average[rest[0]] = rest, average
+        for x in rest:
+            g.cluster_of[x] = rest[0]
+    g.members[n], g.cluster_of[n] = [n], n
+
+
+def _shared_article(items: Sequence[Item], ma: Sequence[int], mb: Sequence[int]) -> str | None:
+    articles = {items[m].article_path for m in ma}
+    return next((items[m].article_path for m in mb if items[m].article_path in articles), None)
+
+
+def _reasons(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int, int], PairScore],
+             threshold: float, split_of: dict[int, set[int]]) -> None:
+    """Why each scored pair ended in one story or in two (pairs an editor decided keep theirs)."""
+    for (a, b), s in scores.items():
         if (a, b) in g.reasons:
             continue
         ca, cb = g.cluster_of[a], g.cluster_of[b]
         if ca == cb:
-            g.reasons[(a, b)] = "one story already, through other items"
+            g.reasons[(a, b)] = (f"one story: {versus(s.total, threshold)}" if s.total >= threshold else
+                                 f"one story: {versus(s.total, threshold)}, but both are alike enough to "
+                                 f"the story's other items (average {g.average.get(ca, 0):.2f})")
             continue
-        ma, mb = g.members[ca], g.members[cb]
-        articles = {items[m].article_path for m in ma}
-        clash = next((items[m].article_path for m in mb if items[m].article_path in articles), None)
+        if s.total < threshold:
+            g.reasons[(a, b)] = f"separate stories: {versus(s.total, threshold)}"
+            continue
+        clash = _shared_article(items, g.members[ca], g.members[cb])
         if clash is not None:
             g.reasons[(a, b)] = f"separate stories: the story would hold two items of {clash}"
-        elif splits_apart(a, b):
+        elif any(split_of.get(x, set()) & split_of.get(y, set())
+                 for x in g.members[ca] for y in g.members[cb]):
             g.reasons[(a, b)] = "separate stories: an editor split them"
-        elif any(scores.get((min(x, y), max(x, y)), PairScore(0.0)).total < floor
-                 for x in ma for y in mb):
-            g.reasons[(a, b)] = "separate stories: the story would join items unlike each other"
         else:
-            g.join(a, b)
-            g.reasons[(a, b)] = f"one story: {scores[(a, b)].total:.2f} >= threshold {threshold:.2f}"
-    return g, scores
+            g.reasons[(a, b)] = (f"separate stories: {versus(s.total, threshold)}, but the two stories' "
+                                 "items are unlike each other on average")
 
 
 # --- stories ------------------------------------------------------------------------------
@@ -402,18 +374,26 @@ def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str
 
 def group_stories(items: Sequence[Item], *, threshold: float, theme_order: Sequence[str],
                   merge: Sequence[Sequence[str]] = (),
-                  split: Sequence[Sequence[str]] = ()) -> tuple[Story, ...]:
+                  split: Sequence[Sequence[str]] = (), weights: Weights | None = None) -> tuple[Story, ...]:
     """Items of one day, already themed, as Stories: sorted by theme order, then key-event score
-    (best first), then id. Items without a date cannot be placed and raise ValueError."""
+    (best first), then id. Items without a date cannot be placed and raise ValueError.
+    `weights`: other coefficients than the package's (to fit them)."""
     for item in items:
         if item.date is None:
             raise ValueError(f"{item.article_path}: item {item.id} has no date")
-    items = sorted(items, key=lambda i: (i.id, i.article_path))  # same input, same output
-    grouping, _ = _group(items, threshold, merge, split)
+    items, order = _sorted(items)
+    grouping, _ = _group(items, threshold, merge, split, weights, order)
     stories = [_story([items[n] for n in members], theme_order)
                for members in grouping.members.values()]
     rank = _theme_rank(theme_order)
     return tuple(sorted(stories, key=lambda s: (rank(s.theme), -s.key_event_score, s.id)))
+
+
+def _sorted(items: Sequence[Item]) -> tuple[list[Item], list[int]]:
+    """The items in a fixed order (same input, same output), and each one's place in its article:
+    its line, or where the caller listed it when it has none."""
+    ranked = sorted(range(len(items)), key=lambda n: (items[n].id, items[n].article_path))
+    return [items[n] for n in ranked], [n if items[n].line is None else items[n].line for n in ranked]
 
 
 def _theme_rank(theme_order: Sequence[str]) -> Callable[[str], tuple[int, str]]:
@@ -441,6 +421,10 @@ def _story_theme(items: Sequence[Item], theme_order: Sequence[str]) -> str:
         return "other"
     rank = _theme_rank(theme_order)
     return min(counts, key=lambda slug: (-counts[slug], rank(slug)))
+
+
+def _opening_text(text: str) -> str:
+    return " ".join(text.split()[:OPENING_WORDS])
 
 
 _QUOTES = re.compile(r"[‘’“”\"']")
@@ -521,8 +505,8 @@ def explain_grouping(items: Sequence[Item], *, threshold: float,
     """Three lines per pair of items from different articles that are somewhat alike (or that
     an editor merged or split), most alike first: the two items, the score and its parts, and
     whether they ended in one story and why."""
-    items = sorted(items, key=lambda i: (i.id, i.article_path))
-    grouping, scores = _group(items, threshold, merge, split)
+    items, order = _sorted(items)
+    grouping, scores = _group(items, threshold, merge, split, order=order)
     pairs = set(grouping.reasons) | {p for p, s in scores.items() if s.total >= SHOWN_FROM}
     lines = []
     for a, b in sorted(pairs, key=lambda p: (-(scores[p].total if p in scores else 1.0), p)):
@@ -530,9 +514,7 @@ def explain_grouping(items: Sequence[Item], *, threshold: float,
         together = grouping.cluster_of[a] == grouping.cluster_of[b]
         reason = grouping.reasons.get((a, b))
         if reason is None and score is not None:
-            reason = f"{score.total:.2f} < threshold {threshold:.2f}"
-            reason = (f"one story: {reason}, but both are alike enough to other items of it"
-                      if together else f"separate stories: {reason}")
+            reason = ("one story: " if together else "separate stories: ") + versus(score.total, threshold)
         parts = f"{score.total:.2f}: {score.describe()}" if score else "items of one article"
         lines.append(f"{_label(items[a])}\n  ~ {_label(items[b])}\n    {parts}\n    {reason}")
     return lines

@@ -65,7 +65,9 @@ def test_days_are_keyed_by_date_with_day_numbers_and_theme_order(config: Config)
     result = make_days(items, config)
     assert [d.date for d in result.days] == [first, second]
     assert [d.number for d in result.days] == [582, 644]
-    assert result.items == 3 and len(result.problems) == 1
+    # The mistyped theme is reported and the item keeps its automatic theme (issue 11).
+    assert result.items == 4 and len(result.problems) == 1
+    assert "did you mean" in result.problems[0].fix or "use one of" in result.problems[0].fix
     order = [t.slug for t in config.themes]
     themes = [s.theme for s in result.days[1].stories]
     assert themes == sorted(themes, key=order.index)

@@ -259,3 +259,79 @@ def test_not_an_article_is_not_stored(empty_project: Path,
     assert list((empty_project / "seeds").iterdir()) == []  # no staging folder left either
     err = capsys.readouterr().err
     assert f"{pdf}: this is a binary file" in err and f"{empty}: there is no text in it" in err
+
+
+# --- big feeds ---------------------------------------------------------------------------------
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Count the calls of `digest.ingest.<name>` (a one-element list, to be read after)."""
+    import digest.ingest as module
+
+    calls = [0]
+    real = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_placing_many_alike_names_is_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,000 articles wanting one name (a live blog's entries, all titled alike) get `x`,
+    `x-2`... `x-2001` with a bounded number of name checks each: it used to be n(n-1)/2 checks
+    in all, two million here, each of five file lookups."""
+    from digest.ingest import FreeNames
+
+    staged = tmp_path / "stage"
+    staged.mkdir()
+    (staged / "a.txt").write_text("new")
+    (staged / "a.yaml").write_text("source: X\n")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "live.txt").write_text("old")  # taken before: the scan sees it
+    (seeds / "live-3.yaml").write_text("source: Y\n")  # a sidecar alone takes its name too
+    checks = counting(monkeypatch, "_taken")
+    names = FreeNames.scan(seeds)
+    placed = [place(seeds, "live", staged / "a.txt", staged / "a.yaml", names).name
+              for _ in range(2000)]
+    assert placed[:3] == ["live-2.txt", "live-4.txt", "live-5.txt"]
+    assert len(set(placed)) == 2000 and placed[-1] == "live-2002.txt"
+    assert checks[0] <= 2 * 2000
+    assert (seeds / "live.txt").read_text() == "old"
+
+
+def big_feed(entries: int) -> bytes:
+    """An RSS feed of invented entries; every other one has the same title on the same day."""
+    items = []
+    for n in range(entries):
+        title = "Russia-Ukraine war: live" if n % 2 else f"Drones shot down over Odesa, report {n}"
+        items.append(
+            f"<item><title>{title}</title><link>https://news.example.org/live/{n}</link>"
+            f"<pubDate>Thu, 28 Sep 2023 {n // 60 % 24:02d}:{n % 60:02d}:00 +0000</pubDate>"
+            f"<description>&lt;p&gt;Air defence destroyed {n} drones overnight, the air force "
+            f"said in report {n}.&lt;/p&gt;</description></item>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            "<title>Example News</title><link>https://news.example.org/</link>"
+            + "".join(items) + "</channel></rss>").encode()
+
+
+def test_a_big_feed_is_read_once_per_entry(empty_project: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The work per entry is bounded: each stored page is read (its text extracted) once, and
+    each name costs a bounded number of checks, however many entries share it."""
+    feed = empty_project / "big.xml"
+    feed.write_bytes(big_feed(200))
+    reads = counting(monkeypatch, "read_article")
+    checks = counting(monkeypatch, "_taken")
+    assert ingest(empty_project, str(feed)) == 0
+    stored = sorted(p.name for p in (empty_project / "seeds").glob("*.html"))
+    assert len(stored) == 200
+    assert "2023-09-28-russia-ukraine-war-live-100.html" in stored
+    assert reads[0] == 200
+    assert checks[0] <= 2 * 200
+    out = capsys.readouterr().out
+    assert "200 article(s) added" in out and ".ingest-" not in out  # no staging path shown
+    assert not [p for p in (empty_project / "seeds").iterdir() if p.name.startswith(".")]

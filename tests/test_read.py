@@ -17,7 +17,9 @@ REPO = Path(__file__).parent.parent
 def test_utf8_bom_crlf_cr_nfc_and_controls() -> None:
     data = "\ufeffTitle\r\n\r\nCafe\u0301 \u0008bell\u001f\rend\u00a0here\n".encode()
     text, problems = decode(data, "x.txt")
-    assert text == "Title\n\nCafé bell\nend here\n" and not problems
+    assert text == "Title\n\nCafé bell\nend here\n"
+    # The controls are removed with one warning naming the line (issue 11); the BOM is not one.
+    assert [(p.line, "U+0008, U+001F" in p.message) for p in problems] == [(3, True)]
 
 
 def test_utf16_with_bom() -> None:

@@ -95,10 +95,11 @@ def test_the_same_refusals_through_a_subprocess_with_absolute_paths(
 def test_paths_output_is_refused_naming_the_setting_and_its_line(
         setting: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = project / "digest.yaml"
-    lines = settings.read_text(encoding="utf-8").split("\n")
-    line = lines.index("  output: site") + 1  # under `paths:`
-    lines[line - 1] = f"  output: {setting}"
-    settings.write_text("\n".join(lines), encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    assert "\n  output: site\n" in text  # the sample's own `paths:` (a second one is a duplicate key)
+    text = text.replace("\n  output: site\n", f"\n  output: {setting}\n")
+    settings.write_text(text, encoding="utf-8")
+    line = text[:text.index(f"  output: {setting}")].count("\n") + 1
     before = hashes(tmp_path)
     assert main(["-C", str(project), "build"]) == 2
     err = capsys.readouterr().err

@@ -247,7 +247,7 @@ def test_explanation_says_why():
     assert "an editor split them" in text
     assert "one story: " in text and ">= threshold 0.55" in text
     assert "separate stories: " in text and "< threshold 0.55" in text
-    assert "names" in text and "headline" in text
+    assert "names in common" in text and "words in common" in text
 
 
 # --- the samples, through the real reader and parser ---------------------------------------

@@ -84,8 +84,8 @@ def project_problem(folder: str, command: str) -> str | None:
                 f"(`digest init {folder}` makes a new project there)")
     if not path.is_dir():
         return f"{folder}: is a file, not a folder — give -C the project's folder"
-    # Any digest.yaml makes a project: one that is not a readable file (a FIFO, a link out of
-    # the project) is the settings loader's to report, with its own message.
+    # Anything named digest.yaml makes a project: the settings loader then says what is wrong
+    # with it (a folder, a pipe), by name.
     if command in NO_PROJECT or os.path.lexists(path / SETTINGS_FILE):
         return None
     where = "this folder" if folder == "." else folder

@@ -8,7 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..ingest import FETCH_TIMEOUT, IngestError, Outcome, SeedIndex, gather, ingest
+from ..config import Config
+from ..ingest import FETCH_TIMEOUT, IngestError, Outcome, SeedIndex, Staging, gather, ingest
 from ..parse import parse_article
 from .parse import config_or_report, format_article, themed
 
@@ -23,6 +24,16 @@ def run(args: argparse.Namespace) -> int:
         print(wrong, file=sys.stderr)
         return 2
     index = SeedIndex.scan(root, root / config.settings.seeds)
+    with Staging(root / config.settings.seeds) as staging:
+        added, known, failed = _ingest_all(args, root, config, index, day, staging)
+    print(f"\n{added} article(s) added, {known} already in "
+          f"{config.settings.seeds}/" + (", with errors" if failed else ""))
+    return 1 if failed else 0
+
+
+def _ingest_all(args: argparse.Namespace, root: Path, config: Config, index: SeedIndex,
+                day: date | None, staging: Staging) -> tuple[int, int, bool]:
+    """(added, already there, any error) over every SOURCE."""
     failed = False
     added = known = 0
     for source in args.sources:
@@ -38,13 +49,11 @@ def run(args: argparse.Namespace) -> int:
         for item in inputs:
             outcome = ingest(item, root, config, index,
                              lambda raw, c: themed(parse_article(raw, c.sources, c.settings), c),
-                             day=day, source=args.source)
+                             day=day, source=args.source, staging=staging)
             failed |= _report(outcome)
             added += outcome.added
             known += bool(outcome.why)
-    print(f"\n{added} article(s) added, {known} already in "
-          f"{config.settings.seeds}/" + (", with errors" if failed else ""))
-    return 1 if failed else 0
+    return added, known, failed
 
 
 def _options(args: argparse.Namespace) -> tuple[date | None, str | None]:
