@@ -92,6 +92,7 @@ def prepare(root: Path, *, base_url: str | None = None,
             site = make_site(result.days, config, urls, memo=cache.memo)
             files = render_site(site)
             feeds = render_feeds(site)
+        problems += site.problems
         cache.save(build=urls.base_url)
     # The parser repeats the reading problems among an article's warnings: say each once.
     problems = list(dict.fromkeys(problems + left_out))

@@ -14,6 +14,7 @@ import json
 import multiprocessing as mp
 import os
 import re
+import stat
 import sys
 import threading
 import traceback
@@ -36,6 +37,7 @@ from jinja2 import (
     UndefinedError,
     select_autoescape,
 )
+from jinja2.loaders import split_template_path
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -77,11 +79,43 @@ def markdown_renderer(cache: dict[str, Markup] | None = None) -> Callable[[str],
     return render
 
 
-def environment(project_templates: Path | None) -> Environment:
-    """Jinja environment: the project's templates first, then the package's defaults."""
+class ProjectTemplates(FileSystemLoader):
+    """The project's own templates: regular files inside the project only. A link to a file
+    outside it, a FIFO (which would hang the build), a socket or a device is no template: the
+    default of that name is used instead, and check_templates warns about it."""
+
+    def __init__(self, folder: Path, root: Path):
+        super().__init__(str(folder))
+        self.folder = folder
+        self.root = Path(os.path.realpath(root))
+
+    def get_source(self, environment: Environment, template: str
+                   ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        path = self.folder.joinpath(*split_template_path(template))
+        if os.path.lexists(path) and not usable_template(path, self.root):
+            raise TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return [name for name in super().list_templates()
+                if usable_template(self.folder / name, self.root)]
+
+
+def usable_template(path: Path, root: Path) -> bool:
+    """A regular file (after links) inside the project (`root`, resolved)."""
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+    return regular and Path(os.path.realpath(path)).is_relative_to(root)
+
+
+def environment(project_templates: Path | None, root: Path | None = None) -> Environment:
+    """Jinja environment: the project's templates first, then the package's defaults.
+    `root`: the project (default: the templates folder's parent), which no template leaves."""
     loaders: list[Any] = []
     if project_templates is not None and project_templates.is_dir():
-        loaders.append(FileSystemLoader(str(project_templates)))
+        loaders.append(ProjectTemplates(project_templates, root or project_templates.parent))
     loaders.append(PackageLoader("digest", "templates"))
     return Environment(
         loader=ChoiceLoader(loaders),
@@ -109,19 +143,39 @@ TEMPLATE_SUFFIXES = (".html", ".xml")  # what Jinja compiles; other files are us
 ASSET_SUFFIXES = (".css", ".svg")
 
 
-def check_templates(folder: Path, env: Environment, root: Path) -> list[Problem]:
+def check_templates(folder: Path, env: Environment, root: Path,
+                    memo: Memo | None = None) -> list[Problem]:
     """Every problem of the project's own templates that shows without rendering: a file that
-    is not UTF-8, a syntax error, an unknown filter or test. All together, so that the editor
-    fixes them in one go. Editor swap and backup files are no templates."""
+    is not UTF-8, a syntax error, an unknown filter or test (errors); a link out of the
+    project, a FIFO, socket or device (warnings: ProjectTemplates skips them). All together,
+    so that the editor fixes them in one go. Editor swap and backup files are no templates.
+    `memo` keeps which sources compiled before: compiling them all again would cost a warm
+    rebuild (a preview's, on every save) about as much as the rest of it."""
     if not folder.is_dir():
         return []
+    import jinja2
+
+    compiler = f"{jinja2.__version__} {code_fingerprint()}"  # the filters and tests are ours
     problems = []
-    for path in sorted(folder.rglob("*")):
+    project = Path(os.path.realpath(root))
+    for path in _walk(folder):
         name = path.relative_to(folder).as_posix()
-        if not name.endswith(TEMPLATE_SUFFIXES + ASSET_SUFFIXES) or not path.is_file() \
-                or any(part.startswith((".", "#")) for part in name.split("/")):
+        if any(part.startswith((".", "#")) for part in name.split("/")):
             continue
-        shown = _shown(str(path), root)
+        shown = _lexical(path, root)  # a link's own name, not where it leads
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(project):
+            problems.append(Problem(
+                shown, None, f"is a link to {os.path.realpath(path)}, outside the project: "
+                "it is not used (the default of that name is)",
+                "copy the file into the project instead of linking to it"))
+            continue
+        if not name.endswith(TEMPLATE_SUFFIXES + ASSET_SUFFIXES) or path.is_dir():
+            continue
+        if not usable_template(path, project):
+            problems.append(Problem(shown, None, "is not a regular file (a FIFO, socket or "
+                                    "device?): it is not used (the default of that name is)",
+                                    "replace it with a file, or delete it"))
+            continue
         try:
             data = path.read_bytes()
             source = data.decode("utf-8")
@@ -134,12 +188,33 @@ def check_templates(folder: Path, env: Environment, root: Path) -> list[Problem]
                                     "is not UTF-8 text", "save it as UTF-8", "error"))
             continue
         if name.endswith(TEMPLATE_SUFFIXES):
+            key = Memo.key("template-compiles", compiler, (name, source))
+            if memo is not None and memo.get(key) is not None:
+                continue
             try:
                 env.compile(source, name, str(path))
             except TemplateSyntaxError as exc:
                 problems.append(template_problem(exc, root) or Problem(
                     shown, exc.lineno, str(exc), _SYNTAX_FIX, "error"))
+                continue
+            if memo is not None:
+                memo.put(key, b"")
     return problems
+
+
+def _lexical(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return _shown(str(path), root)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Everything under `folder`, links to folders listed but not entered."""
+    found = []
+    for top, folders, files in os.walk(folder):
+        found += [Path(top, name) for name in folders + files]
+    return sorted(found)
 
 
 _SYNTAX_FIX = ("correct the Jinja syntax on that line: values go in {{ }}, tags in {% %}, and "
@@ -229,6 +304,7 @@ class Site:
     memo: Memo | None = None  # pages already rendered from the same inputs
     fingerprint: str = ""  # of everything global the pages depend on (see site_fingerprint)
     keys: dict[str, str] = field(default_factory=dict)  # output path -> memo key it came from
+    problems: list[Problem] = field(default_factory=list)  # warnings about the templates
     markdown: dict[str, Markup] = field(default_factory=dict)  # md's cache
     # Days whose text was shown, by key: (info, whether their Markdown was kept before).
     _md_days: dict[str, tuple[DayInfo, bool]] = field(default_factory=dict)
@@ -476,12 +552,13 @@ def make_site(days: Sequence[Day], config: Config, urls: Urls,
     """What render and feeds share: templates, helpers, the Markdown cache, the page memo.
     `days` may be `Days` (from the day stage, decoded as pages need them) or Day objects."""
     folder = config.settings.root / config.settings.templates
-    env = env or environment(folder)
-    problems = check_templates(folder, env, config.settings.root)
-    if problems:
-        raise TemplateProblems(problems)
+    env = env or environment(folder, config.settings.root)
+    problems = check_templates(folder, env, config.settings.root, memo)
+    if any(p.severity == "error" for p in problems):
+        raise TemplateProblems([p for p in problems if p.severity == "error"])
     site = Site(config, urls, days if isinstance(days, Days) else Days.of(days), env,
-                stylesheet=stylesheet(env).path, icon=asset(env, ICON).path, memo=memo)
+                stylesheet=stylesheet(env).path, icon=asset(env, ICON).path, memo=memo,
+                problems=problems)
     site.md = markdown_renderer(site.markdown)
     if memo is not None:
         site.fingerprint = site_fingerprint(env, config, urls)

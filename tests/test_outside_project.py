@@ -92,3 +92,11 @@ def test_as_an_editor_runs_it(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "nowhere: there is no such folder" in done.stderr
     assert listing(tmp_path) == []
+
+
+def test_a_digest_yaml_of_any_kind_makes_a_project(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A digest.yaml that is a FIFO or a dangling link is the settings loader's to report."""
+    (tmp_path / "digest.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    main(["-C", str(tmp_path), "check"])
+    assert "not a digest project" not in capsys.readouterr().err

@@ -71,6 +71,14 @@ def test_build_out_refuses_the_project_and_its_inputs(
     assert hashes(tmp_path) == before  # every input file's bytes, and nothing new anywhere
 
 
+def test_an_empty_out_is_refused_not_taken_for_the_default(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = hashes(tmp_path)
+    assert main(["-C", str(project), "build", "--out", ""]) == 2
+    assert "--out ''" in capsys.readouterr().err
+    assert hashes(tmp_path) == before
+
+
 def test_the_same_refusals_through_a_subprocess_with_absolute_paths(
         project: Path, tmp_path: Path) -> None:
     """As an editor runs it: `digest -C PROJECT build --out X`, X absolute, exit code 2."""

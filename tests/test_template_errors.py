@@ -4,6 +4,7 @@ exit code 1, no Jinja traceback, and the site built before is left as it was."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,31 @@ def test_an_error_met_in_a_worker_process_is_named_too(
     assert (problem.path, problem.line) == ("templates/day.html", 5)
     assert "nosuch_in_worker" in problem.message
     assert tree_hash(project / "site") == before
+
+
+def test_a_template_linked_from_outside_the_project_is_not_used(
+        built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A template that is a link out of the project would publish whatever it points to."""
+    project, _ = built
+    secret = tmp_path / "secret.html"
+    secret.write_text("PRIVATE NOTES {{ 1 }}", encoding="utf-8")
+    (project / "templates" / "day.html").unlink()
+    (project / "templates" / "day.html").symlink_to(secret)
+    (project / "templates" / "partials").symlink_to(tmp_path, target_is_directory=True)
+    with_line(project, "index.html", 1, ' {% include "partials/secret.html" ignore missing %}')
+    assert main(["-C", str(project), "build"]) == 0
+    out = capsys.readouterr().out
+    assert "templates/day.html: is a link to " in out and "outside the project" in out
+    assert "templates/partials: is a link to " in out
+    site = project / "site"
+    assert not any(b"PRIVATE NOTES" in p.read_bytes() for p in site.rglob("*") if p.is_file())
+    assert b"Key events" in (site / "day" / "2023-09-28" / "index.html").read_bytes()
+
+
+def test_a_fifo_in_templates_does_not_hang_the_build(built: tuple[Path, str],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    project, _ = built
+    (project / "templates" / "day.html").unlink()
+    os.mkfifo(project / "templates" / "day.html")
+    assert main(["-C", str(project), "build"]) == 0  # pytest's timeout would end a hang
+    assert "templates/day.html: is not a regular file" in capsys.readouterr().out

@@ -16,7 +16,11 @@ from ..render import TemplateProblems
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.project)
-    out = Path(args.out) if args.out else None
+    if args.out is not None and not args.out.strip():
+        print("--out '': give the folder the site is written to, e.g. --out site",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out is not None else None
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         print(f"--base-url {args.base_url!r} is not an http(s) URL — give the address the site "
               "is published at, e.g. https://user.github.io/repo/", file=sys.stderr)
