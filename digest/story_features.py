@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -114,24 +114,34 @@ class Matcher:
     first: dict[str, tuple[tuple[tuple[str, ...], Entry], ...]]  # first word -> (form, entry)
     suffix: int  # how many letters a word may have beyond a form's (of 4+ letters)
     longest: int  # the longest first word
+    seen: dict[str, tuple[tuple[tuple[str, ...], Entry], ...]] = field(default_factory=dict)  # see candidates
 
     def word_matches(self, form: str, word: str) -> bool:
         if len(form) < 4:
             return word == form
         return word.startswith(form) and len(word) - len(form) <= self.suffix
 
+    def candidates(self, word: str) -> tuple[tuple[tuple[str, ...], Entry], ...]:
+        """The forms whose first word matches `word`, worked out once per word (a day's items
+        use the same words again and again)."""
+        found = self.seen.get(word)
+        if found is None:
+            found = tuple((form, entry) for cut in range(min(len(word), self.longest), 0, -1)
+                          for form, entry in self.first.get(word[:cut], ())
+                          if self.word_matches(form[0], word))
+            self.seen[word] = found
+        return found
+
     def match(self, words: Sequence[str], at: int) -> tuple[int, Entry] | None:
         """The longest form starting at words[at]: (number of words, entry), or None."""
-        word = words[at]
         best: tuple[int, int, Entry] | None = None
-        for cut in range(min(len(word), self.longest), 0, -1):
-            for form, entry in self.first.get(word[:cut], ()):
-                if len(form) > len(words) - at or not self.word_matches(form[0], word):
-                    continue
-                if all(self.word_matches(f, w) for f, w in zip(form[1:], words[at + 1:], strict=False)):
-                    size = (len(form), sum(map(len, form)))
-                    if best is None or size > best[:2]:
-                        best = (*size, entry)
+        for form, entry in self.candidates(words[at]):
+            if len(form) > len(words) - at:
+                continue
+            if all(self.word_matches(f, w) for f, w in zip(form[1:], words[at + 1:], strict=False)):
+                size = (len(form), sum(map(len, form)))
+                if best is None or size > best[:2]:
+                    best = (*size, entry)
         return None if best is None else (best[0], best[2])
 
 
@@ -371,8 +381,12 @@ def _counts(words: Sequence[Word], texts: Sequence[str], lex: Lexicon,
     """Counts with their units ("10 killed", "dez pessoas", "150 prisoners"), and notable numbers:
     days of the month, years, day numbers and small numbers with no unit are left out."""
     units: list[str | None] = [None] * len(words)
-    for at in range(len(words)):
-        found = lex.units.match(texts, at)
+    wanted: set[int] = set()  # the words near a number: only there may a unit stand
+    for at, word in enumerate(words):
+        if word.number is not None:
+            wanted.update(range(max(0, at - UNIT_BEFORE - 2), min(len(words), at + 1 + UNIT_AFTER)))
+    for at in sorted(wanted):
+        found = lex.units.match(texts, at) if lex.units.candidates(texts[at]) else None
         if found:
             units[at] = found[1].id
     counts: dict[str, set[int]] = {}
@@ -393,7 +407,7 @@ def _counts(words: Sequence[Word], texts: Sequence[str], lex: Lexicon,
         if digits and (unit or word.number >= 10) and not 1990 <= word.number <= 2035:
             numbers.add(word.number)
     for at in range(len(words)):
-        if lex.no_casualties.match(texts, at):
+        if lex.no_casualties.candidates(texts[at]) and lex.no_casualties.match(texts, at):
             counts.setdefault("killed", set()).add(0)
             counts.setdefault("injured", set()).add(0)
     return {k: frozenset(v) for k, v in counts.items()}, frozenset(numbers)
@@ -444,29 +458,30 @@ def day_weights(feats: Sequence[ItemFeatures]) -> Day:
 
 
 def vector(stems: Counter[str], day: Day) -> dict[str, float]:
-    """Weighted and normalised to unit length: a dot product of two is their cosine."""
+    """Weighted and normalised to unit length: a dot product of two is their cosine. (Sums are
+    math.fsum, exact whatever the order: sets iterate in another order in every process.)"""
     v = {w: (1 + math.log(c)) * day.idf.get(w, day.default) for w, c in stems.items()}
-    norm = math.sqrt(sum(x * x for x in sorted(v.values())))
+    norm = math.sqrt(math.fsum(x * x for x in v.values()))
     return {w: x / norm for w, x in v.items()} if norm else {}
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(b) < len(a):
         a, b = b, a
-    return sum(sorted(x * b[w] for w, x in a.items() if w in b))
+    return math.fsum(x * b[w] for w, x in a.items() if w in b)
 
 
 def _cover(lead: Counter[str], other: Counter[str], day: Day) -> float:
     """The weighted share of one item's lead words that the other item uses anywhere: a bullet
     of one sentence is all told by a long story of the same event."""
-    total = sum(sorted(day.idf.get(w, day.default) for w in lead))
-    told = sum(sorted(day.idf.get(w, day.default) for w in lead if w in other))
+    total = math.fsum(day.idf.get(w, day.default) for w in lead)
+    told = math.fsum(day.idf.get(w, day.default) for w in lead if w in other)
     return told / total if total else 0.0
 
 
 def _share(mine: frozenset[str], theirs: frozenset[str], day: Day) -> float:
-    total = sum(sorted(day.idf.get(n, day.default) for n in mine))
-    return sum(sorted(day.idf.get(n, day.default) for n in mine & theirs)) / total if total else 0.0
+    total = math.fsum(day.idf.get(n, day.default) for n in mine)
+    return math.fsum(day.idf.get(n, day.default) for n in mine & theirs) / total if total else 0.0
 
 
 def _counts_compared(a: ItemFeatures, b: ItemFeatures) -> tuple[float, float, float]:
