@@ -20,6 +20,7 @@ An editor's `merge` groups are joined first, even items of one article; `split` 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -45,6 +46,7 @@ from .story_features import (
     vector,
 )
 
+NEIGHBOURS = 24  # how many of its nearest items each item is compared with
 CANDIDATE = 0.12  # pairs whose words have less in common than this, and no name, are not scored
 LINK_FLOOR = 0.05  # pair scores below this count as 0 in the average link
 SWAP_MARGIN = 0.05  # how much closer another item of an article must be to take its place in a story
@@ -121,14 +123,18 @@ def score_pairs(items: Sequence[Item], weights: Weights | None = None,
     full, lead, cosines = _vectors(feats)
     # Only pairs that share something are scored in full: on a busy day most pairs share nothing.
     # The matrix only picks them; every score is worked out again in a fixed order of sums.
-    near = numpy.argwhere(numpy.triu(cosines >= CANDIDATE, k=1)).tolist()
-    pairs = {(i, j) for i, j in near}
-    # Two items in two languages may share little but a name: "Kherson", "Херсон".
-    named: dict[str, list[int]] = {}
-    for n, f in enumerate(feats):
-        for name in sorted(f.lead_names):
-            named.setdefault(name, []).append(n)
-    pairs |= {(i, j) for same in named.values() for i, j in combinations(same, 2)}
+    # Each item is compared with its NEIGHBOURS nearest items at most (an event is told by a
+    # handful of outlets, not by fifty), and those two items in two languages may share little
+    # but a name ("Kherson", "Херсон") among twice as many.
+    numpy.fill_diagonal(cosines, -1.0)
+    ranked = numpy.argsort(-cosines, axis=1, kind="stable")
+    near: set[tuple[int, int]] = set()
+    for i, row in enumerate(ranked.tolist()):
+        for rank, j in enumerate(row[:2 * NEIGHBOURS]):
+            shares_name = bool(feats[i].lead_names & feats[j].lead_names)
+            if rank < NEIGHBOURS and cosines[i, j] >= CANDIDATE or shares_name and cosines[i, j] > 0:
+                near.add((min(i, j), max(i, j)))
+    pairs = set(near)
     keys: dict[str, list[int]] = {}
     for n, f in enumerate(feats):
         if f.key:
@@ -221,44 +227,56 @@ def _group(items: Sequence[Item], threshold: float, merge: Sequence[Sequence[str
                 g.join(a, b)
                 g.reasons[pair] = "one story: an editor merged them"
 
-    # Average link: the sum of the pair scores between two clusters, over the number of pairs.
-    links: dict[tuple[int, int], float] = {}
-    for (a, b), s in sorted(scores.items()):
-        ca, cb = sorted((g.cluster_of[a], g.cluster_of[b]))
-        # A pair that is almost surely two events adds next to nothing to an average: left out,
-        # it keeps a busy day's list of links short (its place in the denominator stays).
-        if ca != cb and s.total >= LINK_FLOOR:
-            links[(ca, cb)] = links.get((ca, cb), 0.0) + s.total
-    blocked: set[tuple[int, int]] = set()
-    while True:
-        best: tuple[float, int, int] | None = None
-        for (ca, cb), total in links.items():
-            if (ca, cb) in blocked:
-                continue
-            average = total / (len(g.members[ca]) * len(g.members[cb]))
-            if average >= threshold and (best is None or (-average, ca, cb) < (-best[0], best[1], best[2])):
-                best = (average, ca, cb)
-        if best is None:
-            break
-        average, ca, cb = best
-        if _shared_article(items, g.members[ca], g.members[cb]) or splits_apart(ca, cb):
-            blocked.add((ca, cb))  # a larger story would hold them too: blocked for good
-            continue
-        g.join(ca, cb)
-        g.average[ca] = average
-        merged: dict[tuple[int, int], float] = {}
-        for (x, y), total in links.items():
-            x2, y2 = (ca if x == cb else x), (ca if y == cb else y)
-            if x2 == y2:
-                continue
-            key = (min(x2, y2), max(x2, y2))
-            merged[key] = merged.get(key, 0.0) + total
-            if (x, y) in blocked:
-                blocked.add(key)
-        links = dict(sorted(merged.items()))
+    _average_link(items, g, scores, threshold, splits_apart)
     _prefer_closest(items, g, scores, threshold, split_of, order)
     _reasons(items, g, scores, threshold, split_of)
     return g, scores
+
+
+def _average_link(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int, int], PairScore],
+                  threshold: float, splits_apart: Callable[[int, int], bool]) -> None:
+    """Join the two stories whose items are most alike on average (the sum of their pair scores
+    over the number of pairs), best first, while that average reaches the threshold; never two
+    that would hold two items of one article or two items an editor split. Ties go to the lower
+    indexes, so the result does not depend on anything but the items."""
+    links: dict[int, dict[int, float]] = {c: {} for c in g.members}
+    for (a, b), s in sorted(scores.items()):
+        ca, cb = g.cluster_of[a], g.cluster_of[b]
+        # A pair that is almost surely two events adds next to nothing to an average: left out,
+        # it keeps a busy day's links few (its place in the denominator stays).
+        if ca != cb and s.total >= LINK_FLOOR:
+            links[ca][cb] = links[ca].get(cb, 0.0) + s.total
+            links[cb][ca] = links[cb].get(ca, 0.0) + s.total
+    version = dict.fromkeys(g.members, 0)
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(ca: int, cb: int) -> None:
+        ca, cb = min(ca, cb), max(ca, cb)
+        average = links[ca][cb] / (len(g.members[ca]) * len(g.members[cb]))
+        if average >= threshold:
+            heapq.heappush(heap, (-average, ca, cb, version[ca], version[cb]))
+
+    for ca in sorted(links):
+        for cb in sorted(links[ca]):
+            if ca < cb:
+                push(ca, cb)
+    while heap:
+        negative, ca, cb, va, vb = heapq.heappop(heap)
+        if version.get(ca) != va or version.get(cb) != vb:
+            continue  # one of the two stories has grown since
+        if _shared_article(items, g.members[ca], g.members[cb]) or splits_apart(ca, cb):
+            continue  # and so will any larger story holding them
+        g.join(ca, cb)  # ca < cb: cb joins ca
+        g.average[ca] = -negative
+        for other, total in links.pop(cb).items():
+            del links[other][cb]
+            if other != ca:
+                links[ca][other] = links[ca].get(other, 0.0) + total
+                links[other][ca] = links[other].get(ca, 0.0) + total
+        del version[cb]
+        version[ca] += 1
+        for other in sorted(links[ca]):
+            push(ca, other)
 
 
 def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int, int], PairScore],
@@ -274,11 +292,16 @@ def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int,
         return s.total if s else 0.0
 
     def average(x: int, others: Sequence[int]) -> float:
-        return sum(sorted(score(x, y) for y in others)) / len(others) if others else 0.0
+        return math.fsum(score(x, y) for y in others) / len(others) if others else 0.0
 
     by_article: dict[str, list[int]] = {}
     for n, item in enumerate(items):
         by_article.setdefault(item.article_path, []).append(n)
+    linked: dict[int, set[int]] = {}  # item -> the items it has a score worth counting with
+    for (a, b), s in scores.items():
+        if s.total >= LINK_FLOOR:
+            linked.setdefault(a, set()).add(b)
+            linked.setdefault(b, set()).add(a)
     editor = {n for pair, reason in g.reasons.items() if "editor" in reason for n in pair}
     for _ in range(3):
         swapped = False
@@ -292,8 +315,9 @@ def _prefer_closest(items: Sequence[Item], g: _Grouping, scores: dict[tuple[int,
                 now = average(m, rest)
                 best: tuple[tuple[int, float, int], int] | None = None
                 for x in by_article[items[m].article_path]:
-                    if x == m or x in editor or any(split_of.get(x, set()) & split_of.get(y, set())
-                                                    for y in rest):
+                    if x == m or x in editor or not linked.get(x, set()).intersection(rest):
+                        continue
+                    if any(split_of.get(x, set()) & split_of.get(y, set()) for y in rest):
                         continue
                     here = average(x, rest)
                     there = average(x, [y for y in g.members[g.cluster_of[x]] if y != x])

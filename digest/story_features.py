@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -38,6 +38,10 @@ UNIT_AFTER, UNIT_BEFORE = 4, 3  # how far from a number its unit may stand, in w
 
 # A specific place: two items whose leads name different ones are likely two events.
 SPECIFIC = frozenset({"city", "thing"})
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # What an item's first sentence is about is an event, not what it struck or a toll.
 NOT_MAIN = frozenset({"statement", "casualties", "civil_building", "hospital"})
 # A reaction or a denial is what its item is about, whatever it reacts to: "Moscow rejects the
@@ -45,11 +49,11 @@ NOT_MAIN = frozenset({"statement", "casualties", "civil_building", "hospital"})
 RESPONSES = frozenset({"reaction", "denial"})
 ACTORS = frozenset({"person", "org"})
 
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_RAW = re.compile(r"\d+(?:[.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
+# A word, a number (40,000 / 2.5), or a model name or ordinal kept whole ("F-16", "Su-34", "12th")
+# so that neither is taken for a count.
+_RAW = re.compile(r"(?P<model>[^\W\d_]+-\d+\w*)|(?P<number>\d+(?:[.,]\d{3})+(?![\d\w])|\d+(?:[.,]\d+)?(?!\w))"
+                  r"|\d+\w+|[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*\d*")
+_LOWER = re.compile(r"(?<![\w'’])[^\W\d_A-Z][^\W\d_]*")  # words written in lowercase
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\b|\(\d{1,2}\)", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+(?=\W*[^\W\d_])|\n+")
 # A full stop that ends no sentence: "Dec. 21", "the U.S. envoy", "Mr. Peskov", "Gen. Syrskyi".
@@ -110,24 +114,34 @@ class Matcher:
     first: dict[str, tuple[tuple[tuple[str, ...], Entry], ...]]  # first word -> (form, entry)
     suffix: int  # how many letters a word may have beyond a form's (of 4+ letters)
     longest: int  # the longest first word
+    seen: dict[str, tuple[tuple[tuple[str, ...], Entry], ...]] = field(default_factory=dict)  # see candidates
 
     def word_matches(self, form: str, word: str) -> bool:
         if len(form) < 4:
             return word == form
         return word.startswith(form) and len(word) - len(form) <= self.suffix
 
+    def candidates(self, word: str) -> tuple[tuple[tuple[str, ...], Entry], ...]:
+        """The forms whose first word matches `word`, worked out once per word (a day's items
+        use the same words again and again)."""
+        found = self.seen.get(word)
+        if found is None:
+            found = tuple((form, entry) for cut in range(min(len(word), self.longest), 0, -1)
+                          for form, entry in self.first.get(word[:cut], ())
+                          if self.word_matches(form[0], word))
+            self.seen[word] = found
+        return found
+
     def match(self, words: Sequence[str], at: int) -> tuple[int, Entry] | None:
         """The longest form starting at words[at]: (number of words, entry), or None."""
-        word = words[at]
         best: tuple[int, int, Entry] | None = None
-        for cut in range(min(len(word), self.longest), 0, -1):
-            for form, entry in self.first.get(word[:cut], ()):
-                if len(form) > len(words) - at or not self.word_matches(form[0], word):
-                    continue
-                if all(self.word_matches(f, w) for f, w in zip(form[1:], words[at + 1:], strict=False)):
-                    size = (len(form), sum(map(len, form)))
-                    if best is None or size > best[:2]:
-                        best = (*size, entry)
+        for form, entry in self.candidates(words[at]):
+            if len(form) > len(words) - at:
+                continue
+            if all(self.word_matches(f, w) for f, w in zip(form[1:], words[at + 1:], strict=False)):
+                size = (len(form), sum(map(len, form)))
+                if best is None or size > best[:2]:
+                    best = (*size, entry)
         return None if best is None else (best[0], best[2])
 
 
@@ -220,18 +234,24 @@ def _norm(raw: str) -> tuple[str, ...]:
 def _words(headline: str, text: str) -> list[Word]:
     out: list[Word] = []
     title_case = _title_case(headline)
+    lowercase = {w for w in _LOWER.findall(f"{headline} {text}")}
     sentences = ([headline] if headline else []) + _sentences(_TIME.sub(" ", text))
     for n, sentence in enumerate(s for s in sentences if s.strip()):
         for position, match in enumerate(_RAW.finditer(sentence)):
             raw = match.group()
-            if raw[0].isdigit():
+            if match.group("model"):  # "F-16", "Su-34": a name, not a count
+                out.append(Word("".join(_norm(raw)), False, n))
+                continue
+            if match.group("number"):
                 digits = re.sub(r"[.,](?=\d{3}\b)", "", raw)
                 value = int(float(digits.replace(",", "."))) if len(digits) < 12 else None
                 out.append(Word(digits, False, n, value))
                 continue
             # A sentence's first word, and every word of a headline in Title Case, are written
-            # with a capital whatever they are.
-            capital = raw[0].isupper() and position > 0 and not (n == 0 and title_case)
+            # with a capital whatever they are: they count as names only when the item never
+            # writes them in lowercase ("Nauseda met ...", not "Overnight, ...").
+            capital = raw[0].isupper() and (position > 0 and not (n == 0 and title_case)
+                                            or raw.lower() not in lowercase)
             arabic = _ARABIC.match(raw) is not None
             for part in _norm(raw):
                 out.append(Word(part, capital or arabic, n, _NUMBER_WORDS.get(part)))
@@ -322,7 +342,7 @@ def item_features(item: Item, lex: Lexicon | None = None) -> ItemFeatures:
         if text not in lex.stopwords and (len(text) > 1 or word.number is not None):
             stem = text if word.number is not None else text[:STEM]
             spelling = _spelling_key(text) if word.capital and word.number is None else ""
-            if len(text) >= 5 and len(spelling) >= 3 and text not in lex.ignore:
+            if len(text) >= 4 and len(spelling) >= 2 and text not in lex.ignore:
                 key = f"~{spelling}"  # an unknown name
                 names.setdefault(key, at)
                 if in_lead:
@@ -361,8 +381,12 @@ def _counts(words: Sequence[Word], texts: Sequence[str], lex: Lexicon,
     """Counts with their units ("10 killed", "dez pessoas", "150 prisoners"), and notable numbers:
     days of the month, years, day numbers and small numbers with no unit are left out."""
     units: list[str | None] = [None] * len(words)
-    for at in range(len(words)):
-        found = lex.units.match(texts, at)
+    wanted: set[int] = set()  # the words near a number: only there may a unit stand
+    for at, word in enumerate(words):
+        if word.number is not None:
+            wanted.update(range(max(0, at - UNIT_BEFORE - 2), min(len(words), at + 1 + UNIT_AFTER)))
+    for at in sorted(wanted):
+        found = lex.units.match(texts, at) if lex.units.candidates(texts[at]) else None
         if found:
             units[at] = found[1].id
     counts: dict[str, set[int]] = {}
@@ -383,22 +407,26 @@ def _counts(words: Sequence[Word], texts: Sequence[str], lex: Lexicon,
         if digits and (unit or word.number >= 10) and not 1990 <= word.number <= 2035:
             numbers.add(word.number)
     for at in range(len(words)):
-        if lex.no_casualties.match(texts, at):
+        if lex.no_casualties.candidates(texts[at]) and lex.no_casualties.match(texts, at):
             counts.setdefault("killed", set()).add(0)
             counts.setdefault("injured", set()).add(0)
     return {k: frozenset(v) for k, v in counts.items()}, frozenset(numbers)
 
 
+def _name_key(place: str) -> str:
+    return place if place.startswith("~") else f"@{place}"
+
+
 # --- two items --------------------------------------------------------------------------------
 
 
-FEATURES = ("text", "lead", "cover", "names", "no_names", "places_differ", "events", "events_differ",
-            "main_event_differs", "events_one_sided",
-            "counts_match", "counts_compatible", "counts_differ", "actor_same", "actor_differs",
-            "tense_differs", "denial_differs")
+FEATURES = ("text", "lead", "cover", "names", "no_names", "places_differ", "events",
+            "events_differ", "main_event_differs", "events_one_sided", "counts_match", "counts_compatible",
+            "counts_differ", "actor_same", "actor_differs", "tense_differs", "denial_differs")
 DESCRIBE = {  # how `digest stories` names each part
     "text": "words in common", "lead": "lead words in common", "cover": "lead told by the other",
-    "names": "names in common", "no_names": "no names to compare", "places_differ": "places differ",
+    "names": "names in common",
+    "no_names": "no names to compare", "places_differ": "places differ",
     "events": "same kind of event", "events_differ": "other kind of event",
     "main_event_differs": "first sentences tell other kinds of event",
     "events_one_sided": "only one tells of an event",
@@ -430,29 +458,30 @@ def day_weights(feats: Sequence[ItemFeatures]) -> Day:
 
 
 def vector(stems: Counter[str], day: Day) -> dict[str, float]:
-    """Weighted and normalised to unit length: a dot product of two is their cosine."""
+    """Weighted and normalised to unit length: a dot product of two is their cosine. (Sums are
+    math.fsum, exact whatever the order: sets iterate in another order in every process.)"""
     v = {w: (1 + math.log(c)) * day.idf.get(w, day.default) for w, c in stems.items()}
-    norm = math.sqrt(sum(x * x for x in sorted(v.values())))
+    norm = math.sqrt(math.fsum(x * x for x in v.values()))
     return {w: x / norm for w, x in v.items()} if norm else {}
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(b) < len(a):
         a, b = b, a
-    return sum(sorted(x * b[w] for w, x in a.items() if w in b))
+    return math.fsum(x * b[w] for w, x in a.items() if w in b)
 
 
 def _cover(lead: Counter[str], other: Counter[str], day: Day) -> float:
     """The weighted share of one item's lead words that the other item uses anywhere: a bullet
     of one sentence is all told by a long story of the same event."""
-    total = sum(sorted(day.idf.get(w, day.default) for w in lead))
-    told = sum(sorted(day.idf.get(w, day.default) for w in lead if w in other))
+    total = math.fsum(day.idf.get(w, day.default) for w in lead)
+    told = math.fsum(day.idf.get(w, day.default) for w in lead if w in other)
     return told / total if total else 0.0
 
 
 def _share(mine: frozenset[str], theirs: frozenset[str], day: Day) -> float:
-    total = sum(sorted(day.idf.get(n, day.default) for n in mine))
-    return sum(sorted(day.idf.get(n, day.default) for n in mine & theirs)) / total if total else 0.0
+    total = math.fsum(day.idf.get(n, day.default) for n in mine)
+    return math.fsum(day.idf.get(n, day.default) for n in mine & theirs) / total if total else 0.0
 
 
 def _counts_compared(a: ItemFeatures, b: ItemFeatures) -> tuple[float, float, float]:
@@ -485,10 +514,12 @@ def pair_features(a: ItemFeatures, b: ItemFeatures, va: dict[str, float], vb: di
     """The parts of FEATURES for one pair, each from 0 to 1. `va`/`la`: a's full and lead vectors."""
     names = 0.0
     if a.lead_names and b.lead_names:
+        # The better way round: a bullet's names are all in a long story of the same event.
         names = max(_share(a.lead_names, b.names, day), _share(b.lead_names, a.names, day))
     places_differ = 0.0
     if a.places and b.places:
-        places_differ = ((f"@{a.places[0]}" not in b.names) + (f"@{b.places[0]}" not in a.names)) / 2
+        places_differ = ((_name_key(a.places[0]) not in b.names)
+                         + (_name_key(b.places[0]) not in a.names)) / 2
     events = events_differ = 0.0
     # "Said" is no event: two statements by one man on two subjects share it.
     lead_a, lead_b = a.lead_events - {"statement"}, b.lead_events - {"statement"}

@@ -307,3 +307,114 @@ def test_cli_refuses_a_bad_date(sample_project, capsys):
     assert main(["-C", str(sample_project), "stories", "28/09/2023"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert main(["-C", str(sample_project), "stories", "2020-01-01"]) == 1
+
+
+# --- what the merger must find, and what it must keep apart (texts written for these tests) ---
+
+
+def _together(*texts: tuple[str, str | None, str]) -> set[frozenset[str]]:
+    """Group (outlet, headline, text) items, one article each; the groups of outlets."""
+    items = [item(f"i{n}", headline, text, source=outlet, article=f"seeds/{outlet}.txt")
+             for n, (outlet, headline, text) in enumerate(texts)]
+    stories = group_stories(items, threshold=THRESHOLD, theme_order=ORDER)
+    return {frozenset(i.source for i in s.items) for s in stories}
+
+
+def test_one_strike_told_from_different_angles_is_one_story():
+    found = _together(
+        ("Alpha", "Russian missile hits shopping centre in Vinnytsia",
+         "A Russian missile struck a shopping centre in central Vinnytsia on Thursday morning, "
+         "killing seven people, regional governor Serhiy Borzov said."),
+        ("Beta", "Vinnytsia death toll rises to nine",
+         "Rescuers pulled two more bodies from the rubble of the shopping centre in Vinnytsia, "
+         "bringing the number killed in the missile strike to nine."),
+        ("Gamma", None,
+         "Eleven people are now known to have died after the missile strike on a Vinnytsia "
+         "shopping centre, the emergency service said, as rescuers kept searching the rubble."),
+    )
+    assert frozenset({"Alpha", "Beta", "Gamma"}) in found
+
+
+def test_the_same_event_in_three_languages_is_one_story():
+    found = _together(
+        ("Alpha", "Zelensky and Duda sign air defence pact in Kyiv",
+         "Ukrainian President Volodymyr Zelensky and Polish President Andrzej Duda signed a pact "
+         "on joint production of air defence missiles in Kyiv on Tuesday."),
+        ("Beta", None,
+         "Prezydent Ukrainy Wołodymyr Zełenski i prezydent Andrzej Duda podpisali w Kijowie umowę "
+         "o wspólnej produkcji rakiet obrony powietrznej."),
+        ("Gamma", None,
+         "Selenskyj und Duda haben in Kiew ein Abkommen über die gemeinsame Produktion von "
+         "Flugabwehrraketen unterzeichnet."),
+    )
+    assert frozenset({"Alpha", "Beta", "Gamma"}) in found
+
+
+def test_a_one_sentence_bullet_joins_the_long_story_of_its_event():
+    found = _together(
+        ("Alpha", None, "Ukraine and Russia swapped 95 prisoners of war each, Kyiv said."),
+        ("Beta", "95 Ukrainian defenders come home in prisoner exchange",
+         "Ninety-five Ukrainian soldiers returned home on Friday in a prisoner exchange with "
+         "Russia mediated by the United Arab Emirates, the coordination headquarters for the "
+         "treatment of prisoners of war said. Among those freed were defenders of Mariupol and "
+         "border guards captured in the first weeks of the invasion. Russia received the same "
+         "number of its servicemen. It was the third exchange this year."),
+    )
+    assert frozenset({"Alpha", "Beta"}) in found
+
+
+def test_strikes_on_two_cities_the_same_night_stay_apart():
+    found = _together(
+        ("Alpha", None, "Russian drones hit an industrial site in Lviv overnight, injuring two workers."),
+        ("Beta", None, "Drones struck a warehouse district in Lutsk overnight; no one was hurt."),
+    )
+    assert len(found) == 2
+
+
+def test_a_capture_claim_and_its_denial_stay_apart():
+    found = _together(
+        ("Alpha", None, "Russia's defence ministry claimed its forces had captured the village of "
+                        "Robotyne in the Zaporizhzhia region."),
+        ("Beta", None, "Ukraine's general staff denied that Robotyne had fallen, saying its units "
+                       "repelled nine assaults near the village."),
+    )
+    assert len(found) == 2
+
+
+def test_a_planned_trip_and_a_meeting_held_stay_apart():
+    found = _together(
+        ("Alpha", None, "Zelensky met the Polish president in Warsaw, where the two signed a "
+                        "declaration on missile production."),
+        ("Beta", None, "Zelensky will travel to Berlin next week to discuss Taurus missiles, his "
+                       "office said."),
+    )
+    assert len(found) == 2
+
+
+def test_explanation_shows_digits_enough_to_tell_a_score_from_the_threshold():
+    from digest.stories import versus
+
+    assert versus(0.5499, 0.55) == "0.5499 < threshold 0.55"
+    assert versus(0.55, 0.55) == "0.55 >= threshold 0.55"
+    assert versus(0.61, 0.55) == "0.61 >= threshold 0.55"
+
+
+def test_counts_that_rise_between_reports_are_compatible():
+    from digest.story_features import day_weights, item_features, pair_features, vector
+
+    a = item_features(item("a", None, "A missile strike on Odesa killed seven, the governor said."))
+    b = item_features(item("b", None, "The toll of the missile strike on Odesa has risen to 11 dead."))
+    day = day_weights([a, b])
+    parts = pair_features(a, b, vector(a.stems, day), vector(b.stems, day),
+                          vector(a.lead_stems, day), vector(b.lead_stems, day), day)
+    assert a.counts["killed"] == {7} and b.counts["killed"] == {11}
+    assert parts["counts_compatible"] == 1.0 and parts["counts_differ"] == 0.0
+
+
+def test_names_are_one_across_spellings_and_cases():
+    from digest.story_features import item_features
+
+    names = [item_features(item(str(n), None, text)).names for n, text in enumerate([
+        "Talks with Zelensky in Kyiv.", "Rozmowy z Zełenskim w Kijowie.", "Gespräche mit Selenskyj in Kiew.",
+        "Переговори із Зеленським у Києві."])]
+    assert all("@zelensky" in found for found in names)
