@@ -47,7 +47,7 @@ INDEX_NAME = "index.pickle"
 
 # The modules whose code decides what `parse_article` returns. Their source is hashed into the
 # key, so editing the parser can never serve a stale result, even without a version bump.
-_PARSER_MODULES = ("parse", "lines", "split", "dating", "dates", "date_names", "clutter",
+_PARSER_MODULES = ("parse", "lines", "line_shapes", "split", "dating", "dates", "date_names", "clutter",
                    "page_words", "html", "model", "article_json", "data/page.yaml",
                    "data/dates.yaml", "data/clutter.yaml")
 # Modules that cannot change what a build makes: the commands around it. Everything else

@@ -32,7 +32,8 @@ from .dates import (
     find_week_counts,
     find_weekdays,
 )
-from .lines import Page, dateline_date
+from .line_shapes import dateline_date
+from .lines import Page
 
 _PUBLISHED = re.compile(
     r"(?:published|created|posted|first published|online seit|veröffentlicht|publié|publicado"

@@ -20,7 +20,8 @@ from rapidfuzz import fuzz
 
 from .clutter import Line, word_count
 from .dates import FoundDate, FoundTime
-from .lines import Page, Unit, entry_stamp, is_headline_shaped
+from .line_shapes import entry_stamp, is_headline_shaped
+from .lines import Page, Unit
 from .page_words import phrases
 
 _INITIAL_DOTS = re.compile(r"(?<=\b[A-Za-z])\.(?=[A-Za-z]\b)")

@@ -11,7 +11,8 @@ import pytest
 
 from digest.clutter import rules_for
 from digest.config import load_config
-from digest.lines import Page, entry_stamp, read_page
+from digest.line_shapes import entry_stamp
+from digest.lines import Page, read_page
 
 REPO = Path(__file__).parent.parent
 PARAGRAPH = ("Emergency crews worked through the night to restore power to the eastern districts, "
