@@ -29,8 +29,9 @@ import numpy
 import yaml
 
 from digest.model import Item
-from digest.stories import Weights, group_stories, pair_table
+from digest.stories import group_stories
 from digest.story_features import FEATURES
+from digest.story_scores import Weights, pair_table
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "digest" / "data" / "story_weights.yaml"
