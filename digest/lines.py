@@ -261,6 +261,8 @@ def find_title(units: list[Unit], given: str | None) -> tuple[list[Unit], str | 
             skipped_prose += 1
         if skipped_prose >= 3 or position >= 10 or (word_count(unit.text) > 60 and not unit.bullet):
             break
+        if _is_prose(unit):
+            break  # the article's text has begun: a title below it would cost its first paragraphs
     if chosen is None:
         return units, given
     title = units[chosen].text
@@ -275,6 +277,12 @@ def find_title(units: list[Unit], given: str | None) -> tuple[list[Unit], str | 
                 title = other.text  # the first line was a breadcrumb glued before the title
             out[i] = replace(other, kind="title", why="the title repeated")
     return out, given or title
+
+
+def _is_prose(unit: Unit) -> bool:
+    """A paragraph of the article itself: sentences, not a quoted teaser of another page."""
+    return (not unit.bullet and word_count(unit.text) >= 15 and bool(SENTENCE_END.search(unit.text))
+            and not unit.text.startswith(("\"", "“", "«", "„")))
 
 
 def _title_shaped(unit: Unit, nxt: Unit | None) -> bool:
@@ -442,9 +450,8 @@ def _standfirst(units: list[Unit]) -> tuple[list[Unit], tuple[str, ...]]:
     """The standfirst: a summary of what follows, kept as the article's lead rather than as an
     item. It stands between the title and the first photo (its caption), or above the page's
     dateline, or it opens by naming the page ("La guerra ... en directo con las últimas noticias")."""
-    top = next((i for i, u in enumerate(units) if u.kind == "title"), None)
-    if top is None:
-        return units, ()
+    titled = next((i for i, u in enumerate(units) if u.kind == "title"), None)
+    top = -1 if titled is None else titled  # a page without a title: from its first line
     after = [i for i in range(top + 1, len(units)) if units[i].kind not in {"title", "byline",
                                                                             "label-line"}]
     out = list(units)
@@ -461,6 +468,8 @@ def _standfirst(units: list[Unit]) -> tuple[list[Unit], tuple[str, ...]]:
                                                                                  "link"}
         above_dateline = any(u.kind == "dateline" for u in rest[:2])
         names_page = phrases("roundup_cues").found_in(" ".join(unit.text.split()[:12]))
+        if titled is None:
+            above_photo = names_page = False  # untitled, only a dateline below sets a paragraph apart
         if not (above_photo or above_dateline or names_page):
             break
         out[i] = replace(unit, kind="lead", why="the standfirst")

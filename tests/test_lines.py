@@ -104,3 +104,12 @@ def test_a_text_cut_mid_sentence_is_noticed(rules) -> None:
     cut = f"Title of a page\n\n{PARAGRAPH}\n\nThe governor added that two schools and a clinic had been dam"
     assert read_page(cut, rules, None).cut_at == 5
     assert read_page(f"Title of a page\n\n{PARAGRAPH}\n", rules, None).cut_at is None
+
+
+def test_a_page_that_opens_with_its_text_keeps_it(rules) -> None:
+    # An embedded post below the first paragraphs is not the page's title: nothing above it is lost.
+    page = read_page(f"{PARAGRAPH}\n\n{PARAGRAPH.replace('night', 'day')}\n\n"
+                     "Power is back in Kharkiv, per the mayor — @someone March 3, 2025\n\n"
+                     f"{PARAGRAPH.replace('eastern', 'western')}\n", rules, None)
+    assert page.title is None
+    assert [u.kind for u in page.units].count("body") >= 3
