@@ -401,8 +401,20 @@ class PreviewServer(HTTPServer):
     def server_close(self) -> None:
         super().server_close()
         self.streams.stop()
+        # Connections still queued are closed, and the workers told to stop without waiting for
+        # room in the queue: a Ctrl-C on a busy server must not block on its own queue.
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                self.shutdown_request(job[0])
         for _ in self._threads:
-            self._jobs.put(None)
+            try:
+                self._jobs.put_nowait(None)
+            except queue.Full:
+                break
         # Workers end after their request; one waiting for a silent client's head need not be
         # waited for (they are daemon threads), or a Ctrl-C would take HEAD_SECONDS.
         deadline = time.monotonic() + 1.0

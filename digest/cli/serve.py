@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         if args.open:
             threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
         while True:
-            time.sleep(3600)  # the work happens in other threads; signals end this wait
+            # The work happens in other threads. The kernel may hand Ctrl-C to any of them, and
+            # Python runs its handler only when the main thread wakes: so wake often.
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
