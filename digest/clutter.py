@@ -37,10 +37,7 @@ try:  # the parsed form of a regex, to find the literals it needs (the stdlib's 
 except ImportError:  # pragma: no cover - a Python that moved them: patterns are then tried ungated
     _sre = _sre_parse = None  # type: ignore[assignment]
 
-_DASHED = re.compile(r"^\s*[-–—].*[-–—]$")  # "– Sub-heading –": dashes around, not a bullet
-_SPACES = re.compile(r"[ \t]+")
 _WORDS = re.compile(r"\w+")
-BULLET = re.compile(r"^\s*(?:[•·▪◦●■□►▶✓✔*]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 # A sentence ends with . ! ? or … possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*$")
 
@@ -535,66 +532,5 @@ def caption_pair(first: str, second: str) -> bool:
 # --- lines ----------------------------------------------------------------------------------
 
 
-def split_lines(text: str) -> list[Line]:
-    lines = []
-    for number, raw in enumerate(text.split("\n"), start=1):
-        raw = raw.rstrip()
-        # "– Sub-heading –" opens with a dash too, but closes with one: it is not a list item.
-        bullet = None if _DASHED.match(raw) else BULLET.match(raw)
-        stripped = raw[bullet.end():] if bullet else raw.strip()
-        lines.append(Line(number, _SPACES.sub(" ", stripped).strip(), bool(bullet),
-                          raw.startswith((" ", "\t")) and not bullet))
-    return lines
-
-
 def word_count(text: str) -> int:
     return len(_WORDS.findall(text))
-
-
-def is_headline_like(text: str, max_words: int = 25) -> bool:
-    """Short, and not a sentence: no closing full stop, and not opening with a quotation."""
-    return (
-        0 < word_count(text) <= max_words
-        and not SENTENCE_END.search(text)
-        and not text.startswith(("\"", "“", "‘", "'", "«", "„"))
-    )
-
-
-def remove_clutter(lines: list[Line], rules: Rules) -> list[Line]:
-    """Drop clutter lines, the lists that follow a clutter heading such as "Read more on
-    Russia-Ukraine war:", captions printed twice, everything after an end marker, and trailing
-    page fragments."""
-    kept: list[Line] = []
-    in_list = False
-    seen_body = False
-    for index, line in enumerate(lines):
-        if not line.text:
-            kept.append(line)
-            continue
-        kind = rules.kind(line.text)
-        if kind == "end" and seen_body:
-            break
-        following = next((x.text for x in lines[index + 1:index + 2] if x.text), "")
-        if kind is None and following and caption_pair(line.text, following):
-            kind = "caption"
-        if kind is not None:
-            in_list = rules.opens_list(line.text)
-            continue
-        if in_list and is_headline_like(line.text, max_words=30):
-            continue
-        in_list = False
-        seen_body = seen_body or word_count(line.text) >= 12
-        kept.append(line)
-    return trim_trailing_fragments(kept)
-
-
-def trim_trailing_fragments(lines: list[Line]) -> list[Line]:
-    """Page widgets often close a scraped page: short lines that are not sentences
-    ("Route 6", "Share", a section name). Drop them from the end."""
-    end = len(lines)
-    while end:
-        text = lines[end - 1].text
-        if text and (word_count(text) > 4 or SENTENCE_END.search(text)):
-            break
-        end -= 1
-    return lines[:end]

@@ -221,8 +221,8 @@ def _is_teaser(unit: Unit) -> bool:
     """In a list of links to other articles: a headline, or its teaser; the list ends where the
     article resumes with a full paragraph."""
     words = word_count(unit.text)
-    if words >= 20 and SENTENCE_END.search(unit.text):
-        return False
+    if words >= 10 and SENTENCE_END.search(unit.text):
+        return False  # a sentence of the article, not a link's headline or teaser
     return words <= 60
 
 

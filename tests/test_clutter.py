@@ -8,13 +8,10 @@ from pathlib import Path
 import pytest
 
 from digest.clutter import (
-    Line,
     caption_pair,
     glued_double,
     make_rules,
-    remove_clutter,
     rules_for,
-    split_lines,
 )
 from digest.config import (
     CLUTTER_FILE,
@@ -24,6 +21,7 @@ from digest.config import (
     Sources,
     clutter_from_text,
 )
+from digest.lines import read_page
 from digest.model import Source
 
 FIXTURE = Path(__file__).parent / "fixtures" / "clutter.txt"
@@ -177,7 +175,7 @@ def test_repository_rules_keep_article_text(config: Config) -> None:
     assert rules.kind("Novinite is the only Bulgarian news agency in English") == "outlet"
 
 
-def test_remove_clutter_drops_clutter_lists_and_what_follows_the_end() -> None:
+def test_a_page_loses_its_clutter_lists_and_what_follows_the_end() -> None:
     text = "\n".join([
         "Drones hit Izmail port",
         "Share on Facebook | Share on X | Email",
@@ -192,14 +190,13 @@ def test_remove_clutter_drops_clutter_lists_and_what_follows_the_end() -> None:
         "You may also like",
         "Something else entirely, which is not part of this article at all, as the page says.",
     ])
-    kept = [line.text for line in remove_clutter(split_lines(text), make_rules()) if line.text]
+    kept = [u.text for u in read_page(text, make_rules(), None).units if u.kind != "clutter"]
     assert kept == [
         "Drones hit Izmail port",
         "Russian drones struck grain silos in the port of Izmail overnight, the governor said, in "
         "the third attack this week.",
         "The port resumed work by noon, the regional administration said in a statement on Telegram.",
     ]
-    assert isinstance(split_lines("x")[0], Line)
 
 
 # --- the data file --------------------------------------------------------------------------
