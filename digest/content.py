@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,7 @@ from anyascii import anyascii
 
 from .config import Checker, Settings, Sources, Theme, line_of, parse_yaml
 from .model import Item, Problem
-from .read import clean_with_warning, refuse_input, relative
+from .read import clean_with_warning, find_files, refuse_input, relative
 
 CONTENT_SUFFIXES = (".md", ".markdown")
 ITEM_KEYS = ["id", "date", "headline", "theme", "outlets", "links", "time", "key_event", "hidden"]
@@ -80,29 +79,7 @@ def discover_content(folder: Path) -> list[Path]:
     """Markdown files under `folder`, sorted; dotfiles and `_`-folders are skipped (drafts),
     links to folders are not followed. Anything else with a Markdown name is listed, even a
     FIFO or a link out of the project: `load_content` says why it is not read."""
-    if not folder.is_dir():
-        return []
-    found: list[Path] = []
-
-    def walk(path: Path) -> None:
-        try:
-            with os.scandir(path) as scan:
-                entries = list(scan)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith((".", "_")):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    walk(Path(entry.path))
-                elif Path(entry.name).suffix.lower() in CONTENT_SUFFIXES and not entry.is_dir():
-                    found.append(Path(entry.path))
-            except OSError:
-                continue
-
-    walk(folder)
-    return sorted(found)
+    return [Path(path) for path in find_files(folder, CONTENT_SUFFIXES)]
 
 
 def split_front_matter(text: str, name: str) -> tuple[Any, str, int, list[Problem]]:

@@ -93,10 +93,15 @@ def discover_articles(folder: Path) -> list[Path]:
 
 
 def find_articles(folder: Path) -> list[str]:
-    """The paths (as text) of `discover_articles`: sorted by their parts, as Paths sort; files
-    and folders whose names start with "." or "_" are left out, and symbolic links to folders
-    are not followed. Anything else with an article's name is listed, even if it is not a
-    regular file: `read_article` says why it is not read."""
+    """The paths (as text) of `discover_articles`; see `find_files`."""
+    return find_files(folder, ARTICLE_SUFFIXES)
+
+
+def find_files(folder: Path, suffixes: tuple[str, ...]) -> list[str]:
+    """The paths (as text) of the files under `folder` whose names end with one of `suffixes`,
+    sorted by their parts, as Paths sort; files and folders whose names start with "." or "_"
+    are left out, and symbolic links to folders are not followed. Anything else with such a
+    name is listed, even if it is not a regular file: the reader says why it is not read."""
     if not folder.is_dir():
         return []
     found: list[tuple[str, ...]] = []
@@ -105,7 +110,7 @@ def find_articles(folder: Path) -> list[str]:
         try:
             with os.scandir(path) as scan:
                 entries = list(scan)
-        except PermissionError:
+        except OSError:
             return
         for entry in entries:
             name = entry.name
@@ -115,9 +120,9 @@ def find_articles(folder: Path) -> list[str]:
                 if entry.is_dir():
                     if not entry.is_symlink():
                         walk(entry.path, (*parts, name))
-                elif name.lower().endswith(ARTICLE_SUFFIXES):
+                elif name.lower().endswith(suffixes):
                     # FIFOs, sockets, devices and links that lead out of the project are
-                    # listed too: read_article refuses them by name, never silently.
+                    # listed too: they are refused by name, never silently.
                     found.append((*parts, name))
             except OSError:
                 continue
